@@ -1,0 +1,43 @@
+package io.portolan.cli;
+
+import io.portolan.agent.AgentConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** The agent's flags. */
+final class AgentOptions {
+  @Option(names = "--collector", defaultValue = "127.0.0.1:7071", description = "Collector's agent endpoint HOST:PORT (default: ${DEFAULT-VALUE})")
+  String collector;
+
+  @Option(names = "--state-dir", defaultValue = "./data/agent", description = "Agent ID, outbox and layer cache (default: ${DEFAULT-VALUE})")
+  Path stateDir;
+
+  @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket (default: ${DEFAULT-VALUE})")
+  String dockerHost;
+
+  @Option(names = "--host-name", defaultValue = "", description = "Name to report instead of the machine's host name")
+  String hostName;
+
+  @Option(names = "--label", description = "key=value label for this host (repeatable)")
+  Map<String, String> labels = Map.of();
+
+  @Option(names = "--resync-interval", defaultValue = "10m", converter = DurationConverter.class,
+      description = "Full resync period (default: ${DEFAULT-VALUE})")
+  Duration resyncInterval;
+
+  AgentConfig toConfig() {
+    return AgentConfig.defaults(collector, stateDir)
+        .withDockerHost(dockerHost)
+        .withHostName(hostName.isBlank() ? null : hostName)
+        .withLabels(labels == null ? Map.of() : labels)
+        .withResyncInterval(resyncInterval);
+  }
+
+  static AgentConfig local(Path dataDir, int grpcPort, Optional<String> dockerHost) {
+    var c = AgentConfig.defaults("127.0.0.1:" + grpcPort, dataDir.resolve("agent"));
+    return dockerHost.map(c::withDockerHost).orElse(c);
+  }
+}

@@ -1,0 +1,51 @@
+package io.portolan.cli;
+
+import io.portolan.collector.CollectorConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The collector's flags, shared by {@code portolan collector} and {@code portolan up}. */
+final class CollectorOptions {
+  @Option(names = "--data-dir", defaultValue = "./data", description = "Where the embedded database lives (default: ${DEFAULT-VALUE})")
+  Path dataDir;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}). Anything but loopback exposes an unauthenticated service.")
+  String bind;
+
+  @Option(names = "--http-port", defaultValue = "7070", description = "Console, API, /metrics and /health (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Option(names = "--grpc-port", defaultValue = "7071", description = "Where agents connect (default: ${DEFAULT-VALUE})")
+  int grpcPort;
+
+  @Option(names = "--db-url", defaultValue = "", description = "JDBC URL, e.g. jdbc:postgresql://db:5432/portolan (default: embedded H2 in the data dir)")
+  String dbUrl;
+
+  @Option(names = "--db-user", defaultValue = "", description = "Database user")
+  String dbUser;
+
+  @Option(names = "--db-password", defaultValue = "", description = "Database password (prefer PORTOLAN_DB_PASSWORD)")
+  String dbPassword;
+
+  @Option(names = "--db-pool-size", defaultValue = "10", description = "Database connections (default: ${DEFAULT-VALUE})")
+  int dbPoolSize;
+
+  @Option(names = "--offline-after", defaultValue = "60s", converter = DurationConverter.class,
+      description = "A host silent this long is shown offline (default: ${DEFAULT-VALUE})")
+  Duration offlineAfter;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "10s", converter = DurationConverter.class,
+      description = "How often agents send a heartbeat (default: ${DEFAULT-VALUE})")
+  Duration heartbeatInterval;
+
+  @Option(names = "--max-message-size", defaultValue = "16777216", description = "Largest agent message in bytes (default: ${DEFAULT-VALUE})")
+  int maxMessageBytes;
+
+  CollectorConfig toConfig() {
+    var d = CollectorConfig.defaults(dataDir);
+    return new CollectorConfig(dataDir, bind, httpPort, grpcPort, dbUrl, dbUser, dbPassword, dbPoolSize,
+        offlineAfter, heartbeatInterval, maxMessageBytes, d.maxInFlight());
+  }
+}

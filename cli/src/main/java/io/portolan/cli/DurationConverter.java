@@ -1,0 +1,32 @@
+package io.portolan.cli;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Reads durations the way operators write them: 500ms, 30s, 10m, 2h, or ISO-8601 (PT30S). */
+final class DurationConverter implements ITypeConverter<Duration> {
+  private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  @Override
+  public Duration convert(String value) {
+    Matcher m = SHORT.matcher(value.trim());
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(value.trim());
+    } catch (RuntimeException e) {
+      throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 500ms, 30s, 10m, 2h or PT30S");
+    }
+  }
+}

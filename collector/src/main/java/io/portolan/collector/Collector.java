@@ -1,0 +1,156 @@
+package io.portolan.collector;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portolan.collector.api.ApiServer;
+import io.portolan.collector.api.RestApi;
+import io.portolan.collector.ingest.AgentStreamService;
+import io.portolan.collector.ingest.AgentVersionPolicy;
+import io.portolan.collector.store.Store;
+import io.portolan.collector.store.jdbc.DatabaseSettings;
+import io.portolan.collector.store.jdbc.JdbcStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The collector process: the whole object graph is wired here, by hand, in start order, and closed
+ * in reverse.
+ */
+public final class Collector implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Collector.class);
+
+  private final CollectorConfig config;
+  private final Clock clock;
+  private Store store;
+  private AgentStreamService ingest;
+  private Server grpc;
+  private ApiServer http;
+  private PrometheusMeterRegistry metrics;
+
+  public Collector(CollectorConfig config, Clock clock) {
+    this.config = config;
+    this.clock = clock;
+  }
+
+  /** The version of this build, e.g. "0.1.0-SNAPSHOT". */
+  public static String version() {
+    try (InputStream in = Collector.class.getResourceAsStream("version.properties")) {
+      Properties p = new Properties();
+      if (in != null) p.load(in);
+      String v = p.getProperty("version", "dev");
+      return v.startsWith("${") ? "dev" : v;
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  public Collector start() {
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + config.dataDir(), e);
+    }
+    if (!isLoopback(config.bindAddress())) {
+      log.warn("!!! listening on {}: agents and API callers are NOT authenticated yet; expose this only on a"
+          + " trusted network !!!", config.bindAddress());
+    }
+    metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    DatabaseSettings db = config.databaseSettings();
+    store = JdbcStore.open(db);
+    String version = version();
+    ingest = new AgentStreamService(store, clock, new AgentVersionPolicy(version),
+        new AgentStreamService.Settings(UUID.randomUUID().toString(), config.heartbeatInterval(), config.maxInFlight(),
+            config.maxMessageBytes()),
+        metrics);
+    try {
+      grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+          .maxInboundMessageSize(transportLimit(config.maxMessageBytes()))
+          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          .addService(ingest)
+          .build()
+          .start();
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException("cannot listen for agents on " + config.bindAddress() + ":"
+          + config.grpcPort() + ": " + e.getMessage(), e);
+    }
+    RestApi api = new RestApi(store, clock, config.offlineAfter());
+    try {
+      http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
+    } catch (RuntimeException e) {
+      close();
+      throw new IllegalStateException("cannot serve HTTP on " + config.bindAddress() + ":" + config.httpPort()
+          + ": " + e.getMessage(), e);
+    }
+    log.info("collector {} ready: console and API http://{}:{}/ , agents {}:{} , database {}",
+        version, config.bindAddress(), httpPort(), config.bindAddress(), grpcPort(), db.redactedUrl());
+    return this;
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public AgentStreamService ingest() {
+    return ingest;
+  }
+
+  ApiServer.Health health() {
+    String db;
+    try {
+      store.check();
+      db = "UP";
+    } catch (RuntimeException e) {
+      db = "DOWN: " + e.getMessage();
+    }
+    String g = grpc != null && !grpc.isShutdown() ? "UP" : "DOWN";
+    String status = db.equals("UP") && g.equals("UP") ? "UP" : "DOWN";
+    return new ApiServer.Health(status, db, g, ingest.connectedAgents());
+  }
+
+  /** Above the session's own limit, so that oversized messages get a reasoned refusal (see Settings). */
+  private static int transportLimit(int maxMessageBytes) {
+    return (int) Math.min(Integer.MAX_VALUE, 4L * maxMessageBytes);
+  }
+
+  private static boolean isLoopback(String address) {
+    return address.equals("localhost") || address.startsWith("127.") || address.equals("::1");
+  }
+
+  @Override
+  public void close() {
+    if (http != null) http.close();
+    if (ingest != null) ingest.close();
+    if (grpc != null) {
+      grpc.shutdown();
+      try {
+        if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) grpc.shutdownNow();
+      } catch (InterruptedException e) {
+        grpc.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (store != null) store.close();
+    if (metrics != null) metrics.close();
+  }
+}

@@ -1,0 +1,80 @@
+package io.portolan.collector;
+
+import io.portolan.collector.store.jdbc.DatabaseSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the collector needs to start. The launcher fills it from flags, environment and a
+ * config file; tests build it directly.
+ *
+ * @param bindAddress where HTTP and gRPC listen; loopback until agents authenticate (security issue)
+ * @param jdbcUrl empty for the embedded H2 database under {@code dataDir}
+ * @param offlineAfter a host with no message for this long is shown offline
+ */
+public record CollectorConfig(
+    Path dataDir,
+    String bindAddress,
+    int httpPort,
+    int grpcPort,
+    String jdbcUrl,
+    String dbUser,
+    String dbPassword,
+    int dbPoolSize,
+    Duration offlineAfter,
+    Duration heartbeatInterval,
+    int maxMessageBytes,
+    int maxInFlight) {
+
+  public static final int DEFAULT_HTTP_PORT = 7070;
+  public static final int DEFAULT_GRPC_PORT = 7071;
+
+  public CollectorConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    if (httpPort < 0 || httpPort > 65535) throw new IllegalArgumentException("invalid HTTP port " + httpPort);
+    if (grpcPort < 0 || grpcPort > 65535) throw new IllegalArgumentException("invalid gRPC port " + grpcPort);
+    if (offlineAfter.compareTo(heartbeatInterval.multipliedBy(2)) < 0)
+      throw new IllegalArgumentException("offline-after must be at least twice the heartbeat interval");
+    if (maxMessageBytes < 64 * 1024) throw new IllegalArgumentException("max message size must be at least 64 KiB");
+  }
+
+  /** Loopback defaults with embedded H2 under {@code dataDir}. */
+  public static CollectorConfig defaults(Path dataDir) {
+    return new CollectorConfig(
+        dataDir,
+        "127.0.0.1",
+        DEFAULT_HTTP_PORT,
+        DEFAULT_GRPC_PORT,
+        "",
+        "",
+        "",
+        10,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(10),
+        16 * 1024 * 1024,
+        256);
+  }
+
+  public CollectorConfig withPorts(int http, int grpc) {
+    return new CollectorConfig(dataDir, bindAddress, http, grpc, jdbcUrl, dbUser, dbPassword, dbPoolSize,
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight);
+  }
+
+  public CollectorConfig withDatabase(String url, String user, String password) {
+    return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, url, user, password, dbPoolSize,
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight);
+  }
+
+  public CollectorConfig withOfflineAfter(Duration offline, Duration heartbeat) {
+    return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
+        offline, heartbeat, maxMessageBytes, maxInFlight);
+  }
+
+  /** The database actually used: the configured one, or the embedded H2 file in the data dir. */
+  public DatabaseSettings databaseSettings() {
+    if (jdbcUrl.isBlank()) return DatabaseSettings.h2File(dataDir);
+    return new DatabaseSettings(jdbcUrl, dbUser, dbPassword, dbPoolSize);
+  }
+}

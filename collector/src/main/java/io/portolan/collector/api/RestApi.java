@@ -1,0 +1,138 @@
+package io.portolan.collector.api;
+
+import static io.portolan.collector.api.Param.bool;
+import static io.portolan.collector.api.Param.choice;
+import static io.portolan.collector.api.Param.integer;
+import static io.portolan.collector.api.Param.path;
+import static io.portolan.collector.api.Param.query;
+
+import io.portolan.collector.store.Page;
+import io.portolan.collector.store.PageRequest;
+import io.portolan.collector.store.Queries.ContainerQuery;
+import io.portolan.collector.store.Queries.ContainerState;
+import io.portolan.collector.store.Queries.ContainerSummary;
+import io.portolan.collector.store.Queries.Direction;
+import io.portolan.collector.store.Queries.HostQuery;
+import io.portolan.collector.store.Queries.HostStatus;
+import io.portolan.collector.store.Queries.HostSummary;
+import io.portolan.collector.store.Queries.ImageHost;
+import io.portolan.collector.store.Queries.ImageQuery;
+import io.portolan.collector.store.Queries.ImageSort;
+import io.portolan.collector.store.Queries.ImageSummary;
+import io.portolan.collector.store.Queries.RepositoryQuery;
+import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.Store;
+import java.lang.reflect.Type;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The REST API under {@code /api/v1}: every endpoint declared once, so routing, parameter validation
+ * and the OpenAPI document come from the same table.
+ */
+public final class RestApi {
+  public static final String PREFIX = "/api/v1";
+
+  private final Store store;
+  private final Clock clock;
+  private final Duration offlineAfter;
+
+  public RestApi(Store store, Clock clock, Duration offlineAfter) {
+    this.store = store;
+    this.clock = clock;
+    this.offlineAfter = offlineAfter;
+  }
+
+  private static final Param PAGE = integer("page", "Page number, from 1", 1);
+  private static final Param SIZE = integer("size", "Rows per page, at most " + PageRequest.MAX_SIZE, 50);
+
+  /** Every endpoint, in the order the OpenAPI document lists them. */
+  public List<Endpoint> endpoints() {
+    List<Endpoint> e = new ArrayList<>();
+    Param hostStatus = choice("status", "Filter by online/offline", HostStatus.class, HostStatus.ANY);
+    Param containerState = choice("state",
+        "running, stopped (present but not running), removed, or any present container",
+        ContainerState.class, ContainerState.ANY);
+
+    e.add(new Endpoint(PREFIX + "/hosts", "Hosts with an agent, online or offline",
+        List.of(query("search", "Host name or ID substring"), hostStatus, PAGE, SIZE), pageOf(HostSummary.class),
+        r -> store.hosts(new HostQuery(r.text("search"), r.choice("status", HostStatus.class), onlineSince(),
+            r.page()))));
+    e.add(new Endpoint(PREFIX + "/hosts/{id}", "One host",
+        List.of(path("id", "Host (agent) ID")), HostSummary.class,
+        r -> host(r.path("id"))));
+    e.add(new Endpoint(PREFIX + "/hosts/{id}/images", "Images present on a host",
+        List.of(path("id", "Host (agent) ID"), query("search", "Repository, tag or ID prefix"),
+            choice("sort", "Sort column", ImageSort.class, ImageSort.CREATED),
+            choice("order", "Sort direction", Direction.class, Direction.DESC), PAGE, SIZE),
+        pageOf(ImageSummary.class),
+        r -> store.images(new ImageQuery(r.text("search"), Optional.empty(), Optional.of(host(r.path("id")).id()),
+            false, r.choice("sort", ImageSort.class), r.choice("order", Direction.class), r.page()))));
+    e.add(new Endpoint(PREFIX + "/hosts/{id}/containers", "Containers on a host",
+        List.of(path("id", "Host (agent) ID"), query("search", "Name, ID prefix or image reference"),
+            containerState, PAGE, SIZE),
+        pageOf(ContainerSummary.class),
+        r -> store.containers(new ContainerQuery(Optional.of(host(r.path("id")).id()), Optional.empty(),
+            r.text("search"), r.choice("state", ContainerState.class), r.page()))));
+
+    e.add(new Endpoint(PREFIX + "/images", "Images, searchable, filterable, sorted and paged with a total",
+        List.of(query("search", "Repository or tag substring, or image ID prefix"),
+            query("repository", "Exact repository"), query("host", "Host (agent) ID"),
+            bool("includeRemoved", "Also list images no longer present on any host"),
+            choice("sort", "Sort column", ImageSort.class, ImageSort.CREATED),
+            choice("order", "Sort direction", Direction.class, Direction.DESC), PAGE, SIZE),
+        pageOf(ImageSummary.class),
+        r -> store.images(new ImageQuery(r.text("search"), r.text("repository"), r.text("host"),
+            r.bool("includeRemoved"), r.choice("sort", ImageSort.class), r.choice("order", Direction.class),
+            r.page()))));
+    e.add(new Endpoint(PREFIX + "/images/{id}", "Image details",
+        List.of(path("id", "Image ID, with or without sha256:, or a unique prefix")), ImageView.class,
+        r -> ImageView.of(store.image(imageId(r.path("id"))).orElseThrow())));
+    e.add(new Endpoint(PREFIX + "/images/{id}/hosts", "Associated servers: hosts that have or had the image",
+        List.of(path("id", "Image ID or unique prefix"), hostStatus, PAGE, SIZE), pageOf(ImageHost.class),
+        r -> store.imageHosts(imageId(r.path("id")), r.choice("status", HostStatus.class), onlineSince(),
+            r.page())));
+    e.add(new Endpoint(PREFIX + "/images/{id}/containers", "Associated containers: containers from the image",
+        List.of(path("id", "Image ID or unique prefix"), query("host", "Host (agent) ID"), containerState, PAGE,
+            SIZE),
+        pageOf(ContainerSummary.class),
+        r -> store.containers(new ContainerQuery(r.text("host"), Optional.of(imageId(r.path("id"))),
+            Optional.empty(), r.choice("state", ContainerState.class), r.page()))));
+
+    e.add(new Endpoint(PREFIX + "/containers", "Containers across all hosts",
+        List.of(query("host", "Host (agent) ID"), query("image", "Image ID or unique prefix"),
+            query("search", "Name, ID prefix or image reference"), containerState, PAGE, SIZE),
+        pageOf(ContainerSummary.class),
+        r -> store.containers(new ContainerQuery(r.text("host"), r.text("image").map(this::imageId),
+            r.text("search"), r.choice("state", ContainerState.class), r.page()))));
+    e.add(new Endpoint(PREFIX + "/repositories", "Repositories with their tag, image and host counts",
+        List.of(query("search", "Repository substring"), PAGE, SIZE), pageOf(RepositorySummary.class),
+        r -> store.repositories(new RepositoryQuery(r.text("search"), r.page()))));
+    return e;
+  }
+
+  private Instant onlineSince() {
+    return clock.instant().minus(offlineAfter);
+  }
+
+  private HostSummary host(String id) {
+    return store.host(id, onlineSince()).orElseThrow(() -> ApiProblem.notFound("no host with ID '" + id + "'"));
+  }
+
+  private String imageId(String idOrPrefix) {
+    try {
+      return store.resolveImageId(idOrPrefix)
+          .orElseThrow(() -> ApiProblem.notFound("no image with ID or prefix '" + idOrPrefix + "'"));
+    } catch (IllegalArgumentException e) {
+      throw ApiProblem.badRequest(e.getMessage());
+    }
+  }
+
+  static Type pageOf(Class<?> item) {
+    return new GenericType(Page.class, item);
+  }
+}

@@ -1,0 +1,126 @@
+package io.portolan.collector.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.collector.TestCollector;
+import io.portolan.collector.store.HostChange;
+import io.portolan.collector.store.HostFacts;
+import io.portolan.collector.store.ImageFacts;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RestApiTest {
+  @TempDir static Path dataDir;
+  static TestCollector collector;
+  static final ObjectMapper json = new ObjectMapper();
+  static final String IMAGE = "sha256:" + "ab".repeat(32);
+
+  @BeforeAll
+  static void start() {
+    collector = new TestCollector(dataDir);
+    var store = collector.collector.store();
+    Instant now = Clock.systemUTC().instant();
+    store.registerHost("agent-1", "0.1.0", new HostFacts("web-1", List.of("10.0.0.5"), "Debian GNU/Linux 12",
+        "6.1.0", "x86_64", "20.10.24", "1.41", Map.of(), "overlay2", "/var/lib/docker", 2, 1L << 33), now);
+    var image = new ImageFacts(IMAGE, List.of("registry.example.com/team/app:1.0"), List.of(), now.minus(Duration.ofDays(3)),
+        5_000_000, "linux", "amd64", "", List.of("sha256:" + "cd".repeat(32)),
+        List.of(new ImageFacts.HistoryEntry(null, "COPY busybox /bin/busybox", false, "")),
+        ImageFacts.Config.EMPTY, "", "");
+    store.apply("agent-1", List.of(new HostChange.ImageUpserted(image)), 1, now);
+  }
+
+  @AfterAll
+  static void stop() {
+    collector.close();
+  }
+
+  JsonNode getJson(String path, int expectedStatus) throws Exception {
+    var r = collector.get(path);
+    assertThat(r.status()).as(path + " -> " + r.body()).isEqualTo(expectedStatus);
+    return json.readTree(r.body());
+  }
+
+  @Test
+  void listsAndDetails() throws Exception {
+    JsonNode images = getJson("/api/v1/images?search=team/app&sort=size&order=asc", 200);
+    assertThat(images.get("total").asLong()).isEqualTo(1);
+    assertThat(images.get("items").get(0).get("id").asText()).isEqualTo(IMAGE);
+    JsonNode detail = getJson("/api/v1/images/" + "ab".repeat(6), 200);
+    assertThat(detail.get("registry").asText()).isEqualTo("registry.example.com");
+    assertThat(detail.get("layerCount").asInt()).isEqualTo(1);
+    assertThat(detail.get("hostCount").asInt()).isEqualTo(1);
+    JsonNode hosts = getJson("/api/v1/images/" + IMAGE + "/hosts", 200);
+    assertThat(hosts.get("items").get(0).get("hostName").asText()).isEqualTo("web-1");
+    assertThat(hosts.get("items").get(0).get("online").asBoolean()).isTrue();
+    assertThat(getJson("/api/v1/hosts/agent-1", 200).get("dockerVersion").asText()).isEqualTo("20.10.24");
+    assertThat(getJson("/api/v1/repositories", 200).get("items").get(0).get("repository").asText())
+        .isEqualTo("registry.example.com/team/app");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "/api/v1/images?page=0|query parameter 'page' must be an integer from 1 to",
+      "/api/v1/images?size=100000|query parameter 'size' must be an integer from 1 to 500",
+      "/api/v1/images?page=abc|got 'abc'",
+      "/api/v1/images?sort=colour|query parameter 'sort' must be one of id, repository, created",
+      "/api/v1/images?order=sideways|must be one of asc, desc",
+      "/api/v1/images?includeRemoved=perhaps|must be true or false",
+      "/api/v1/images?serach=x|unknown query parameter 'serach'",
+      "/api/v1/hosts?status=asleep|must be one of any, online, offline",
+      "/api/v1/containers?state=zombie|must be one of any, running, stopped, removed",
+  })
+  void badQueryParametersGetAProblemThatSaysWhatToFix(String path, String detail) throws Exception {
+    var r = collector.get(path);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    JsonNode body = json.readTree(r.body());
+    assertThat(body.get("status").asInt()).isEqualTo(400);
+    assertThat(body.get("title").asText()).isEqualTo("Bad Request");
+    assertThat(body.get("detail").asText()).contains(detail);
+    // Nothing stored is affected by a refused request.
+    assertThat(getJson("/api/v1/images", 200).get("total").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void unknownThingsAreProblemsToo() throws Exception {
+    assertThat(getJson("/api/v1/images/" + "99".repeat(32), 404).get("detail").asText()).contains("no image");
+    assertThat(getJson("/api/v1/hosts/nope", 404).get("detail").asText()).contains("no host with ID 'nope'");
+    assertThat(getJson("/api/v1/nothing-here", 404).get("title").asText()).isEqualTo("Not Found");
+  }
+
+  @Test
+  void openApiDescribesEveryEndpointAndItsParameters() throws Exception {
+    JsonNode doc = getJson("/api/v1/openapi.json", 200);
+    assertThat(doc.get("openapi").asText()).startsWith("3.1");
+    List<String> paths = new java.util.ArrayList<>();
+    doc.get("paths").fieldNames().forEachRemaining(paths::add);
+    var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1));
+    assertThat(paths).containsExactlyElementsOf(api.endpoints().stream().map(Endpoint::path).toList());
+    JsonNode imagesParams = doc.get("paths").get("/api/v1/images").get("get").get("parameters");
+    assertThat(imagesParams.findValuesAsText("name")).contains("search", "repository", "host", "sort", "page", "size");
+    assertThat(doc.at("/components/schemas/PageOfImageSummary/properties/items/items/$ref").asText())
+        .isEqualTo("#/components/schemas/ImageSummary");
+  }
+
+  @Test
+  void healthAndMetrics() throws Exception {
+    JsonNode health = getJson("/health", 200);
+    assertThat(health.get("status").asText()).isEqualTo("UP");
+    assertThat(health.get("database").asText()).isEqualTo("UP");
+    var metrics = collector.get("/metrics");
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.body()).contains("portolan_collector_connected_agents");
+  }
+}
