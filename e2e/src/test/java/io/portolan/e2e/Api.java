@@ -33,7 +33,8 @@ final class Api {
 
   JsonNode get(String path) {
     JsonNode n = getOrNull(path);
-    if (n == null) throw new IllegalStateException("GET " + path + " did not answer 200");
+    // An AssertionError, so that Awaitility's untilAsserted keeps polling while data is on its way.
+    if (n == null) throw new AssertionError("GET " + path + " did not answer 200");
     return n;
   }
 

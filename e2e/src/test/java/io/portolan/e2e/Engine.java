@@ -56,8 +56,9 @@ final class Engine implements AutoCloseable {
           "ENV SECRET_TOKEN=do-not-leak-" + unique,
           "LABEL " + LABEL + "=" + run + " unique=" + unique,
           "CMD [\"/bin/busybox\", \"sleep\", \"3600\"]", ""));
-      return docker.buildImageCmd(dir.toFile()).withTags(Set.of(repository + ":" + tag)).withPull(false)
+      String built = docker.buildImageCmd(dir.toFile()).withTags(Set.of(repository + ":" + tag)).withPull(false)
           .exec(new BuildImageResultCallback()).awaitImageId();
+      return docker.inspectImageCmd(built).exec().getId();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

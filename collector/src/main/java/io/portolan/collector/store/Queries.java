@@ -1,0 +1,123 @@
+package io.portolan.collector.store;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** The read-side queries and their result rows, shared by the REST API and the console. */
+public final class Queries {
+  private Queries() {}
+
+  /** Ascending or descending. */
+  public enum Direction { ASC, DESC }
+
+  /** Hosts whose last message is at or after {@code onlineSince} are online. */
+  public enum HostStatus { ANY, ONLINE, OFFLINE }
+
+  public enum ImageSort { ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN }
+
+  /** Images present on at least one host, unless {@code includeRemoved}. */
+  public record ImageQuery(
+      Optional<String> search,
+      Optional<String> repository,
+      Optional<String> hostId,
+      boolean includeRemoved,
+      ImageSort sort,
+      Direction direction,
+      PageRequest page) {}
+
+  public enum ContainerState { ANY, RUNNING, STOPPED, REMOVED }
+
+  public record ContainerQuery(
+      Optional<String> hostId,
+      Optional<String> imageId,
+      Optional<String> search,
+      ContainerState state,
+      PageRequest page) {}
+
+  public record HostQuery(Optional<String> search, HostStatus status, Instant onlineSince, PageRequest page) {}
+
+  public record RepositoryQuery(Optional<String> search, PageRequest page) {}
+
+  /** A row of the hosts list and the host detail. */
+  public record HostSummary(
+      String id,
+      String name,
+      java.util.List<String> ips,
+      String os,
+      String kernel,
+      String architecture,
+      String dockerVersion,
+      String dockerApiVersion,
+      String agentVersion,
+      java.util.Map<String, String> labels,
+      int cpus,
+      long memoryBytes,
+      Instant firstSeen,
+      Instant lastSeen,
+      boolean online,
+      long imageCount,
+      long containerCount,
+      long runningContainerCount) {}
+
+  /** A row of the images list. {@code created} may be null. */
+  public record ImageSummary(
+      String id,
+      java.util.List<String> repoTags,
+      java.util.List<String> repositories,
+      Instant created,
+      long sizeBytes,
+      String os,
+      String architecture,
+      long hostCount,
+      long containerCount,
+      long runningContainerCount,
+      Instant firstSeen,
+      Instant lastSeen) {}
+
+  /** The image detail: intrinsic facts plus the union of what hosts report. */
+  public record ImageDetail(
+      ImageSummary summary,
+      String registry,
+      String format,
+      java.util.List<String> repoDigests,
+      java.util.List<String> layerDiffIds,
+      java.util.List<ImageFacts.HistoryEntry> history,
+      ImageFacts.Config config,
+      String author,
+      String dockerVersion,
+      String variant) {}
+
+  /** A host an image is, or was, on: the "associated servers" view. */
+  public record ImageHost(
+      String hostId,
+      String hostName,
+      java.util.List<String> ips,
+      String dockerVersion,
+      boolean online,
+      boolean present,
+      java.util.List<String> repoTags,
+      Instant firstSeen,
+      Instant lastSeen) {}
+
+  /** A row of the containers list and the "associated containers" view. */
+  public record ContainerSummary(
+      String hostId,
+      String hostName,
+      String id,
+      String name,
+      String imageId,
+      String imageRef,
+      String state,
+      String status,
+      String command,
+      Instant created,
+      Instant started,
+      Instant finished,
+      int exitCode,
+      java.util.List<ContainerFacts.Port> ports,
+      java.util.Map<String, String> labels,
+      boolean present,
+      Instant updated) {}
+
+  public record RepositorySummary(String repository, long tagCount, long imageCount, long hostCount) {}
+}

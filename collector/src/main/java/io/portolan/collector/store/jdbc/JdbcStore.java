@@ -1,0 +1,271 @@
+package io.portolan.collector.store.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.portolan.collector.store.HostChange;
+import io.portolan.collector.store.HostFacts;
+import io.portolan.collector.store.Page;
+import io.portolan.collector.store.PageRequest;
+import io.portolan.collector.store.Queries.ContainerQuery;
+import io.portolan.collector.store.Queries.ContainerSummary;
+import io.portolan.collector.store.Queries.HostQuery;
+import io.portolan.collector.store.Queries.HostStatus;
+import io.portolan.collector.store.Queries.HostSummary;
+import io.portolan.collector.store.Queries.ImageDetail;
+import io.portolan.collector.store.Queries.ImageHost;
+import io.portolan.collector.store.Queries.ImageQuery;
+import io.portolan.collector.store.Queries.ImageSummary;
+import io.portolan.collector.store.Queries.RepositoryQuery;
+import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.Store;
+import io.portolan.collector.store.StoreException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * The {@link Store} over JDBC, for H2 (embedded, single collector) and PostgreSQL (fleet scale).
+ * Flyway owns the schema; {@link Dialect} holds the few statements that differ.
+ */
+public final class JdbcStore implements Store {
+  /** A unique key lost to a concurrent insert, a serialization failure, a deadlock: retrying succeeds. */
+  private static final List<String> RETRYABLE_STATES = List.of("23505", "40001", "40P01");
+  private static final int ATTEMPTS = 3;
+
+  private final DataSource dataSource;
+  private final AutoCloseable pool;
+  private final Dialect dialect;
+  private final ChangeWriter writer;
+  private final QueryReader reader = new QueryReader();
+
+  private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect) {
+    this.dataSource = dataSource;
+    this.pool = pool;
+    this.dialect = dialect;
+    this.writer = new ChangeWriter(dialect);
+  }
+
+  /**
+   * Connects, migrates the schema to the latest version and returns a ready store.
+   *
+   * @throws StoreException with an operator-readable message if the URL is unsupported, the database
+   *     does not answer, or a migration fails
+   */
+  public static JdbcStore open(DatabaseSettings settings) {
+    Dialect dialect = Dialect.fromUrl(settings.jdbcUrl());
+    probe(settings);
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(settings.jdbcUrl());
+    config.setUsername(settings.user());
+    config.setPassword(settings.password());
+    config.setMaximumPoolSize(settings.maxPoolSize());
+    config.setPoolName("portolan-store");
+    config.setAutoCommit(true);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot open a connection pool to " + settings.redactedUrl() + ": " + rootMessage(e), e);
+    }
+    try {
+      migrate(pool, settings);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new JdbcStore(pool, pool, dialect);
+  }
+
+  /**
+   * Opens one connection before the pool does, so that an unreachable or misconfigured database
+   * fails with one readable line instead of the pool's logged stack traces.
+   */
+  private static void probe(DatabaseSettings settings) {
+    Properties props = new Properties();
+    props.setProperty("user", settings.user());
+    props.setProperty("password", settings.password());
+    try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), props)) {
+      c.isValid(5);
+    } catch (SQLException e) {
+      throw new StoreException("cannot connect to database " + settings.redactedUrl() + " as user '"
+          + settings.user() + "': " + rootMessage(e), e);
+    }
+  }
+
+  private static void migrate(DataSource dataSource, DatabaseSettings settings) {
+    try {
+      Flyway.configure()
+          .dataSource(dataSource)
+          .locations("classpath:db/migration")
+          .failOnMissingLocations(true)
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      throw new StoreException("database migration failed on " + settings.redactedUrl() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    // Drivers append their own stack-like detail on later lines; the first line says it.
+    return message.lines().findFirst().orElse(message).strip();
+  }
+
+  /** Which SQL dialect this store speaks. */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction. Writes are idempotent, so a transaction that lost a race
+   * with another agent's identical insert (or a deadlock) is simply run again.
+   */
+  private <T> T inTransaction(String what, Work<T> work) {
+    SQLException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          T result = work.run(c);
+          c.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        } finally {
+          c.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        if (!retryable(e)) throw new StoreException(what + " failed: " + rootMessage(e), e);
+        last = e;
+      }
+    }
+    throw new StoreException(what + " failed after " + ATTEMPTS + " attempts: " + rootMessage(last), last);
+  }
+
+  private static boolean retryable(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        if (s.getSQLState() != null && RETRYABLE_STATES.contains(s.getSQLState())) return true;
+        // JDBC batches wrap the real failure in the next-exception chain, not the cause.
+        SQLException next = s.getNextException();
+        if (next != null && next.getSQLState() != null && RETRYABLE_STATES.contains(next.getSQLState())) return true;
+      }
+    }
+    return false;
+  }
+
+  private <T> T read(String what, Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setReadOnly(true);
+      try {
+        return work.run(c);
+      } finally {
+        c.setReadOnly(false);
+      }
+    } catch (SQLException e) {
+      throw new StoreException(what + " failed: " + rootMessage(e), e);
+    }
+  }
+
+  @Override
+  public long registerHost(String agentId, String agentVersion, HostFacts facts, Instant now) {
+    return inTransaction("registering host " + agentId,
+        c -> writer.registerHost(c, agentId, agentVersion, facts, now));
+  }
+
+  @Override
+  public void apply(String agentId, List<HostChange> changes, long lastSeq, Instant now) {
+    inTransaction("applying changes of agent " + agentId, c -> {
+      writer.apply(c, agentId, changes, lastSeq, now);
+      return null;
+    });
+  }
+
+  @Override
+  public void touchHosts(Collection<String> agentIds, Instant now) {
+    if (agentIds.isEmpty()) return;
+    // Sorted so concurrent heartbeat batches lock host rows in one order.
+    List<String> ids = List.copyOf(new TreeSet<>(agentIds));
+    inTransaction("touching " + ids.size() + " hosts", c -> {
+      writer.touchHosts(c, ids, now);
+      return null;
+    });
+  }
+
+  @Override
+  public Page<HostSummary> hosts(HostQuery query) {
+    return read("listing hosts", c -> reader.hosts(c, query));
+  }
+
+  @Override
+  public Optional<HostSummary> host(String hostId, Instant onlineSince) {
+    return read("reading host " + hostId, c -> reader.host(c, hostId, onlineSince));
+  }
+
+  @Override
+  public Page<ImageSummary> images(ImageQuery query) {
+    return read("listing images", c -> reader.images(c, query));
+  }
+
+  @Override
+  public Optional<ImageDetail> image(String imageId) {
+    return read("reading image " + imageId, c -> reader.image(c, imageId));
+  }
+
+  @Override
+  public Optional<String> resolveImageId(String idOrPrefix) {
+    return read("resolving image ID " + idOrPrefix, c -> reader.resolveImageId(c, idOrPrefix));
+  }
+
+  @Override
+  public Page<ImageHost> imageHosts(String imageId, HostStatus status, Instant onlineSince, PageRequest page) {
+    return read("listing hosts of image " + imageId, c -> reader.imageHosts(c, imageId, status, onlineSince, page));
+  }
+
+  @Override
+  public Page<ContainerSummary> containers(ContainerQuery query) {
+    return read("listing containers", c -> reader.containers(c, query));
+  }
+
+  @Override
+  public Page<RepositorySummary> repositories(RepositoryQuery query) {
+    return read("listing repositories", c -> reader.repositories(c, query));
+  }
+
+  @Override
+  public void check() {
+    read("database check", c -> {
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT 1");
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    try {
+      pool.close();
+    } catch (Exception e) {
+      throw new StoreException("closing the database pool failed: " + rootMessage(e), e);
+    }
+  }
+}

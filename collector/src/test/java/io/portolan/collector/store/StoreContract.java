@@ -1,0 +1,607 @@
+package io.portolan.collector.store;
+
+import static io.portolan.collector.store.Fixtures.T0;
+import static io.portolan.collector.store.Fixtures.at;
+import static io.portolan.collector.store.Fixtures.container;
+import static io.portolan.collector.store.Fixtures.containerId;
+import static io.portolan.collector.store.Fixtures.host;
+import static io.portolan.collector.store.Fixtures.image;
+import static io.portolan.collector.store.Fixtures.imageId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portolan.collector.store.HostChange.ContainerRemoved;
+import io.portolan.collector.store.HostChange.ContainerUpserted;
+import io.portolan.collector.store.HostChange.ImageRemoved;
+import io.portolan.collector.store.HostChange.ImageUpserted;
+import io.portolan.collector.store.HostChange.SnapshotChunk;
+import io.portolan.collector.store.Queries.ContainerQuery;
+import io.portolan.collector.store.Queries.ContainerState;
+import io.portolan.collector.store.Queries.ContainerSummary;
+import io.portolan.collector.store.Queries.Direction;
+import io.portolan.collector.store.Queries.HostQuery;
+import io.portolan.collector.store.Queries.HostStatus;
+import io.portolan.collector.store.Queries.HostSummary;
+import io.portolan.collector.store.Queries.ImageDetail;
+import io.portolan.collector.store.Queries.ImageHost;
+import io.portolan.collector.store.Queries.ImageQuery;
+import io.portolan.collector.store.Queries.ImageSort;
+import io.portolan.collector.store.Queries.ImageSummary;
+import io.portolan.collector.store.Queries.RepositoryQuery;
+import io.portolan.collector.store.Queries.RepositorySummary;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Store} must have. Each backend's test extends this class unchanged
+ * and supplies a fresh, empty store per test.
+ */
+public abstract class StoreContract {
+
+  /** A new store over an empty database, owned by the test. */
+  protected abstract Store newStore();
+
+  /**
+   * Every persisted row as text, leaving out columns a replay may legitimately move (last_seen);
+   * equal dumps mean equal stores.
+   */
+  protected abstract List<String> dumpWithoutLastSeen();
+
+  protected Store store;
+
+  @BeforeEach
+  void openStore() {
+    store = newStore();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  // ---- helpers
+
+  private void register(String agentId) {
+    store.registerHost(agentId, "0.1.0", host(agentId + "-name"), T0);
+  }
+
+  private static ImageQuery images() {
+    return new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false, ImageSort.ID, Direction.ASC,
+        PageRequest.FIRST);
+  }
+
+  private static ImageQuery withSearch(ImageQuery q, String search) {
+    return new ImageQuery(Optional.of(search), q.repository(), q.hostId(), q.includeRemoved(), q.sort(),
+        q.direction(), q.page());
+  }
+
+  private static ImageQuery sorted(ImageSort sort, Direction direction, PageRequest page) {
+    return new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false, sort, direction, page);
+  }
+
+  private List<String> imageIds(ImageQuery q) {
+    return store.images(q).items().stream().map(ImageSummary::id).toList();
+  }
+
+  private static ContainerQuery containers(ContainerState state) {
+    return new ContainerQuery(Optional.empty(), Optional.empty(), Optional.empty(), state, PageRequest.FIRST);
+  }
+
+  private List<String> containerNames(ContainerQuery q) {
+    return store.containers(q).items().stream().map(ContainerSummary::name).toList();
+  }
+
+  private ImageSummary onlyImage(String id) {
+    return store.images(withSearch(images(), id)).items().stream().filter(i -> i.id().equals(id)).findFirst()
+        .orElseThrow();
+  }
+
+  private ContainerSummary onlyContainer(String hostId, String name) {
+    return store.containers(new ContainerQuery(Optional.of(hostId), Optional.empty(), Optional.of(name),
+        ContainerState.ANY, PageRequest.FIRST)).items().get(0);
+  }
+
+  // ---- hosts
+
+  @Test
+  void registerHostReturnsTheLastCommittedSeq() {
+    assertThat(store.registerHost("agent-1", "0.1.0", host("alpha"), T0)).isZero();
+    store.apply("agent-1", List.of(new ImageUpserted(image("aa", "nginx:1.27"))), 7, at(1));
+    assertThat(store.registerHost("agent-1", "0.2.0", host("alpha-renamed"), at(2))).isEqualTo(7);
+
+    // A replay of an older batch never moves the committed seq backwards.
+    store.apply("agent-1", List.of(new ImageUpserted(image("aa", "nginx:1.27"))), 5, at(3));
+    assertThat(store.registerHost("agent-1", "0.2.0", host("alpha-renamed"), at(4))).isEqualTo(7);
+
+    HostSummary h = store.host("agent-1", at(4)).orElseThrow();
+    assertThat(h.name()).isEqualTo("alpha-renamed");
+    assertThat(h.agentVersion()).isEqualTo("0.2.0");
+    assertThat(h.firstSeen()).isEqualTo(T0);
+    assertThat(h.lastSeen()).isEqualTo(at(4));
+    assertThat(h.ips()).containsExactly("10.0.0.1", "fd00::1");
+    assertThat(h.labels()).isEqualTo(Map.of("env", "prod", "team", "core"));
+    assertThat(h.memoryBytes()).isEqualTo(8L << 30);
+    assertThat(h.online()).isTrue();
+    assertThat(h.imageCount()).isEqualTo(1);
+    assertThat(store.host("nobody", T0)).isEmpty();
+  }
+
+  @Test
+  void applyForAnUnregisteredAgentIsRefused() {
+    assertThatThrownBy(() -> store.apply("ghost", List.of(), 1, T0)).hasMessageContaining("not registered");
+  }
+
+  @Test
+  void hostsAreListedWithStatusSearchCountsAndPaging() {
+    register("a1");
+    register("a2");
+    register("a3");
+    store.apply("a1", List.of(new ImageUpserted(image("aa", "nginx:1")),
+        new ContainerUpserted(container("c1", "web", "aa", "running")),
+        new ContainerUpserted(container("c2", "job", "aa", "exited"))), 1, at(10));
+    store.touchHosts(List.of("a2"), at(20));
+
+    Page<HostSummary> online = store.hosts(new HostQuery(Optional.empty(), HostStatus.ONLINE, at(5), PageRequest.FIRST));
+    assertThat(online.items()).extracting(HostSummary::id).containsExactly("a1", "a2");
+    assertThat(online.total()).isEqualTo(2);
+    assertThat(store.hosts(new HostQuery(Optional.empty(), HostStatus.OFFLINE, at(5), PageRequest.FIRST)).items())
+        .extracting(HostSummary::id).containsExactly("a3");
+    assertThat(store.hosts(new HostQuery(Optional.of("A2-NA"), HostStatus.ANY, at(5), PageRequest.FIRST)).items())
+        .extracting(HostSummary::id).containsExactly("a2");
+
+    Page<HostSummary> second = store.hosts(new HostQuery(Optional.empty(), HostStatus.ANY, at(5), new PageRequest(2, 2)));
+    assertThat(second.items()).extracting(HostSummary::id).containsExactly("a3");
+    assertThat(second.total()).isEqualTo(3);
+
+    HostSummary a1 = store.host("a1", at(5)).orElseThrow();
+    assertThat(a1.imageCount()).isEqualTo(1);
+    assertThat(a1.containerCount()).isEqualTo(2);
+    assertThat(a1.runningContainerCount()).isEqualTo(1);
+  }
+
+  // ---- idempotence
+
+  @Test
+  void replayingChangesChangesNothingButLastSeen() {
+    register("agent-1");
+    List<HostChange> upserts = List.of(
+        new ImageUpserted(image("aa", "nginx:1.27", "nginx:latest")),
+        new ImageUpserted(image("bb", "redis:7")),
+        new ContainerUpserted(container("c1", "web", "aa", "running")),
+        new ContainerUpserted(container("c2", "cache", "bb", "exited")));
+    List<HostChange> removals = List.of(new ImageRemoved(imageId("bb")), new ContainerRemoved(containerId("c2")));
+    store.apply("agent-1", upserts, 3, at(1));
+    store.apply("agent-1", removals, 4, at(1));
+    List<String> before = dumpWithoutLastSeen();
+    Instant updated = onlyContainer("agent-1", "web").updated();
+
+    // The last batch again, then both as one batch (an ack lost before a reconnect).
+    store.apply("agent-1", removals, 4, at(2));
+    assertThat(dumpWithoutLastSeen()).isEqualTo(before);
+    List<HostChange> both = new ArrayList<>(upserts);
+    both.addAll(removals);
+    store.apply("agent-1", both, 4, at(2));
+    assertThat(dumpWithoutLastSeen()).isEqualTo(before);
+    assertThat(onlyContainer("agent-1", "web").updated()).isEqualTo(updated).isEqualTo(at(1));
+
+    // A real change of a fact moves updated.
+    ContainerFacts restarted = container("c1", "web", "aa", "exited");
+    store.apply("agent-1", List.of(new ContainerUpserted(restarted)), 5, at(3));
+    assertThat(onlyContainer("agent-1", "web").updated()).isEqualTo(at(3));
+    assertThat(onlyContainer("agent-1", "web").state()).isEqualTo("exited");
+  }
+
+  @Test
+  void replayingASnapshotChangesNothingButLastSeen() {
+    register("agent-1");
+    List<HostChange> snapshot = List.of(
+        new SnapshotChunk("s1", false, List.of(image("aa", "nginx:1")), List.of(container("c1", "web", "aa", "running"))),
+        new SnapshotChunk("s1", true, List.of(image("bb", "redis:7")), List.of()));
+    store.apply("agent-1", snapshot, 2, at(1));
+    List<String> before = dumpWithoutLastSeen();
+    store.apply("agent-1", snapshot, 2, at(2));
+    assertThat(dumpWithoutLastSeen()).isEqualTo(before);
+  }
+
+  @Test
+  void imageFactsAreNotRewrittenForAKnownId() {
+    register("agent-1");
+    ImageFacts original = image("aa", "nginx:1");
+    store.apply("agent-1", List.of(new ImageUpserted(original)), 1, at(1));
+    ImageFacts changed = new ImageFacts(original.id(), List.of("nginx:2"), List.of(), T0, 1, "windows", "arm64", "v8",
+        List.of("sha256:" + "9".repeat(64)), List.of(), ImageFacts.Config.EMPTY, "other", "1.0");
+    store.apply("agent-1", List.of(new ImageUpserted(changed)), 2, at(2));
+
+    ImageDetail d = store.image(original.id()).orElseThrow();
+    assertThat(d.layerDiffIds()).isEqualTo(original.layerDiffIds());
+    assertThat(d.history()).isEqualTo(original.history());
+    assertThat(d.summary().os()).isEqualTo("linux");
+    assertThat(d.summary().firstSeen()).isEqualTo(at(1));
+    // Tags are per host facts, not intrinsic: they follow the latest report.
+    assertThat(d.summary().repoTags()).containsExactly("nginx:2");
+  }
+
+  // ---- snapshots
+
+  @Test
+  void aSnapshotMarksWhatItDidNotMentionAsRemoved() {
+    register("agent-1");
+    store.apply("agent-1", List.of(
+        new ImageUpserted(image("aa", "nginx:1")),
+        new ImageUpserted(image("bb", "redis:7")),
+        new ImageUpserted(image("cc", "postgres:16")),
+        new ContainerUpserted(container("c1", "web", "aa", "running")),
+        new ContainerUpserted(container("c2", "cache", "bb", "running"))), 1, at(1));
+
+    // Two chunks of one snapshot in separate transactions: nothing is removed until the last.
+    store.apply("agent-1", List.of(new SnapshotChunk("s1", false, List.of(image("aa", "nginx:1")),
+        List.of(container("c1", "web", "aa", "running")))), 2, at(2));
+    assertThat(imageIds(images())).containsExactly(imageId("aa"), imageId("bb"), imageId("cc"));
+
+    store.apply("agent-1", List.of(new SnapshotChunk("s1", true, List.of(image("cc", "postgres:16")),
+        List.of(container("c3", "db", "cc", "running")))), 3, at(3));
+    assertThat(imageIds(images())).containsExactly(imageId("aa"), imageId("cc"));
+    assertThat(containerNames(containers(ContainerState.ANY))).containsExactly("db", "web");
+    ContainerSummary cache = store.containers(containers(ContainerState.REMOVED)).items().get(0);
+    assertThat(cache.name()).isEqualTo("cache");
+    assertThat(cache.present()).isFalse();
+    assertThat(cache.updated()).isEqualTo(at(3));
+
+    ImageHost bb = store.imageHosts(imageId("bb"), HostStatus.ANY, T0, PageRequest.FIRST).items().get(0);
+    assertThat(bb.present()).isFalse();
+    assertThat(bb.repoTags()).isEmpty();
+
+    // Re-sent chunks (an unacked batch replayed after reconnect) change nothing.
+    List<String> before = dumpWithoutLastSeen();
+    store.apply("agent-1", List.of(new SnapshotChunk("s1", false, List.of(image("aa", "nginx:1")),
+        List.of(container("c1", "web", "aa", "running")))), 2, at(4));
+    store.apply("agent-1", List.of(new SnapshotChunk("s1", true, List.of(image("cc", "postgres:16")),
+        List.of(container("c3", "db", "cc", "running")))), 3, at(5));
+    assertThat(dumpWithoutLastSeen()).isEqualTo(before);
+
+    // The next snapshot brings a removed image back.
+    store.apply("agent-1", List.of(new SnapshotChunk("s2", true, List.of(image("bb", "redis:7")), List.of())), 4, at(6));
+    assertThat(imageIds(images())).containsExactly(imageId("bb"));
+    assertThat(store.containers(containers(ContainerState.ANY)).total()).isZero();
+    assertThat(store.images(withSearch(images(), "redis")).items().get(0).repoTags()).containsExactly("redis:7");
+  }
+
+  @Test
+  void aSnapshotOnOneHostLeavesOtherHostsAlone() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("aa", "nginx:1")),
+        new ContainerUpserted(container("c9", "web", "aa", "running"))), 1, at(1));
+    store.apply("h1", List.of(new SnapshotChunk("s1", true, List.of(), List.of())), 2, at(2));
+    ImageSummary aa = onlyImage(imageId("aa"));
+    assertThat(aa.hostCount()).isEqualTo(1);
+    assertThat(aa.containerCount()).isEqualTo(1);
+  }
+
+  // ---- tags, hosts of an image
+
+  @Test
+  void tagsArePerHostAndAMovedTagLeavesTheOldImage() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "app:1", "app:latest"))), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("aa", "app:stable"))), 1, at(1));
+
+    assertThat(onlyImage(imageId("aa")).repoTags()).containsExactly("app:1", "app:latest", "app:stable");
+    assertThat(onlyImage(imageId("aa")).repositories()).containsExactly("app");
+    Map<String, List<String>> tagsByHost = new java.util.TreeMap<>();
+    store.imageHosts(imageId("aa"), HostStatus.ANY, T0, PageRequest.FIRST).items()
+        .forEach(h -> tagsByHost.put(h.hostId(), h.repoTags()));
+    assertThat(tagsByHost).isEqualTo(Map.of("h1", List.of("app:1", "app:latest"), "h2", List.of("app:stable")));
+
+    // On h1, "latest" moves to a new image; the engine does not re-report the old one.
+    store.apply("h1", List.of(new ImageUpserted(image("bb", "app:2", "app:latest"))), 2, at(2));
+    assertThat(onlyImage(imageId("aa")).repoTags()).containsExactly("app:1", "app:stable");
+    assertThat(onlyImage(imageId("bb")).repoTags()).containsExactly("app:2", "app:latest");
+
+    // Within one batch the later claim wins.
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "app:1", "app:latest")),
+        new ImageUpserted(image("bb", "app:2", "app:latest"))), 3, at(3));
+    assertThat(onlyImage(imageId("aa")).repoTags()).containsExactly("app:1", "app:stable");
+    assertThat(onlyImage(imageId("bb")).repoTags()).containsExactly("app:2", "app:latest");
+  }
+
+  @Test
+  void imageHostsShowsEveryHostWithItsOnlineStatus() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1, at(1));
+    store.touchHosts(List.of("h1"), at(100));
+    Instant onlineSince = at(50);
+
+    Page<ImageHost> all = store.imageHosts(imageId("aa"), HostStatus.ANY, onlineSince, PageRequest.FIRST);
+    assertThat(all.total()).isEqualTo(2);
+    assertThat(all.items()).extracting(ImageHost::hostId, ImageHost::hostName, ImageHost::online)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("h1", "h1-name", true),
+            org.assertj.core.groups.Tuple.tuple("h2", "h2-name", false));
+    assertThat(all.items().get(0).ips()).containsExactly("10.0.0.1", "fd00::1");
+    assertThat(all.items().get(0).dockerVersion()).isEqualTo("27.3.1");
+    assertThat(all.items().get(0).firstSeen()).isEqualTo(at(1));
+    assertThat(store.imageHosts(imageId("aa"), HostStatus.ONLINE, onlineSince, PageRequest.FIRST).items())
+        .extracting(ImageHost::hostId).containsExactly("h1");
+    assertThat(store.imageHosts(imageId("aa"), HostStatus.OFFLINE, onlineSince, PageRequest.FIRST).items())
+        .extracting(ImageHost::hostId).containsExactly("h2");
+    Page<ImageHost> second = store.imageHosts(imageId("aa"), HostStatus.ANY, onlineSince, new PageRequest(2, 1));
+    assertThat(second.items()).extracting(ImageHost::hostId).containsExactly("h2");
+    assertThat(second.total()).isEqualTo(2);
+  }
+
+  @Test
+  void removingAnImageFromOneHostKeepsItOnTheOther() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1, at(1));
+    store.apply("h1", List.of(new ImageRemoved(imageId("aa"))), 2, at(2));
+
+    ImageSummary aa = onlyImage(imageId("aa"));
+    assertThat(aa.hostCount()).isEqualTo(1);
+    assertThat(aa.repoTags()).containsExactly("nginx:1");
+    List<ImageHost> hosts = store.imageHosts(imageId("aa"), HostStatus.ANY, T0, PageRequest.FIRST).items();
+    assertThat(hosts).extracting(ImageHost::hostId, ImageHost::present)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("h1", false), org.assertj.core.groups.Tuple.tuple("h2", true));
+    assertThat(store.images(new ImageQuery(Optional.empty(), Optional.empty(), Optional.of("h1"), false, ImageSort.ID,
+        Direction.ASC, PageRequest.FIRST)).total()).isZero();
+
+    store.apply("h2", List.of(new ImageRemoved(imageId("aa"))), 2, at(3));
+    assertThat(store.images(images()).total()).isZero();
+    ImageQuery includeRemoved = new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), true,
+        ImageSort.ID, Direction.ASC, PageRequest.FIRST);
+    Page<ImageSummary> removed = store.images(includeRemoved);
+    assertThat(removed.total()).isEqualTo(1);
+    assertThat(removed.items().get(0).hostCount()).isZero();
+    assertThat(removed.items().get(0).repoTags()).isEmpty();
+    assertThat(store.images(new ImageQuery(Optional.empty(), Optional.empty(), Optional.of("h1"), true, ImageSort.ID,
+        Direction.ASC, PageRequest.FIRST)).total()).isEqualTo(1);
+    // The image's own facts survive for history.
+    assertThat(store.image(imageId("aa")).orElseThrow().layerDiffIds()).hasSize(2);
+  }
+
+  // ---- containers
+
+  @Test
+  void containersFilterByStateHostImageAndSearch() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(new ImageUpserted(image("aa", "nginx:1")), new ImageUpserted(image("bb", "redis:7")),
+        new ContainerUpserted(container("a1", "web", "aa", "running")),
+        new ContainerUpserted(container("a2", "worker", "bb", "exited")),
+        new ContainerUpserted(container("a3", "gone", "aa", "running"))), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("aa", "nginx:1")),
+        new ContainerUpserted(container("b1", "web2", "aa", "created"))), 1, at(1));
+    store.apply("h1", List.of(new ContainerRemoved(containerId("a3"))), 2, at(2));
+
+    assertThat(containerNames(containers(ContainerState.ANY))).containsExactly("web", "web2", "worker");
+    assertThat(containerNames(containers(ContainerState.RUNNING))).containsExactly("web");
+    assertThat(containerNames(containers(ContainerState.STOPPED))).containsExactly("web2", "worker");
+    assertThat(containerNames(containers(ContainerState.REMOVED))).containsExactly("gone");
+    assertThat(containerNames(new ContainerQuery(Optional.of("h2"), Optional.empty(), Optional.empty(),
+        ContainerState.ANY, PageRequest.FIRST))).containsExactly("web2");
+    assertThat(containerNames(new ContainerQuery(Optional.empty(), Optional.of(imageId("aa")), Optional.empty(),
+        ContainerState.ANY, PageRequest.FIRST))).containsExactly("web", "web2");
+    assertThat(containerNames(new ContainerQuery(Optional.empty(), Optional.empty(), Optional.of("WOR"),
+        ContainerState.ANY, PageRequest.FIRST))).containsExactly("worker");
+    assertThat(containerNames(new ContainerQuery(Optional.empty(), Optional.empty(), Optional.of("b1"),
+        ContainerState.ANY, PageRequest.FIRST))).containsExactly("web2");
+    assertThat(store.containers(new ContainerQuery(Optional.empty(), Optional.empty(), Optional.of("registry.example"),
+        ContainerState.ANY, PageRequest.FIRST)).total()).isEqualTo(3);
+    assertThat(store.containers(new ContainerQuery(Optional.empty(), Optional.empty(), Optional.of("%"),
+        ContainerState.ANY, PageRequest.FIRST)).total()).isZero();
+
+    Page<ContainerSummary> page2 = store.containers(new ContainerQuery(Optional.empty(), Optional.empty(),
+        Optional.empty(), ContainerState.ANY, new PageRequest(2, 2)));
+    assertThat(page2.items()).extracting(ContainerSummary::name).containsExactly("worker");
+    assertThat(page2.total()).isEqualTo(3);
+
+    ContainerSummary web = onlyContainer("h1", "web");
+    ContainerFacts expected = container("a1", "web", "aa", "running");
+    assertThat(web.hostName()).isEqualTo("h1-name");
+    assertThat(web.id()).isEqualTo(expected.id());
+    assertThat(web.imageId()).isEqualTo(imageId("aa"));
+    assertThat(web.imageRef()).isEqualTo(expected.imageRef());
+    assertThat(web.status()).isEqualTo("Up 5 minutes");
+    assertThat(web.command()).isEqualTo(expected.command());
+    assertThat(web.created()).isEqualTo(expected.created());
+    assertThat(web.started()).isEqualTo(expected.started());
+    assertThat(web.finished()).isNull();
+    assertThat(web.ports()).isEqualTo(expected.ports());
+    assertThat(web.labels()).isEqualTo(expected.labels());
+    assertThat(web.present()).isTrue();
+
+    ImageSummary aa = onlyImage(imageId("aa"));
+    assertThat(aa.hostCount()).isEqualTo(2);
+    assertThat(aa.containerCount()).isEqualTo(2);
+    assertThat(aa.runningContainerCount()).isEqualTo(1);
+  }
+
+  // ---- images list
+
+  /** Five images on two hosts with distinct sizes, creation times, tags and usage. */
+  private void fiveImages() {
+    register("h1");
+    register("h2");
+    store.apply("h1", List.of(
+        new ImageUpserted(image("a1", 500, at(-500), "library/nginx:1.27")),
+        new ImageUpserted(image("b2", 100, at(-100), "redis:7")),
+        new ImageUpserted(image("c3", 300, null, "ghcr.io/acme/api:2")),
+        new ImageUpserted(image("d4", 300, at(-300))),
+        new ContainerUpserted(container("c1", "web", "a1", "running")),
+        new ContainerUpserted(container("c2", "api", "c3", "running")),
+        new ContainerUpserted(container("c3", "api2", "c3", "exited"))), 1, at(1));
+    store.apply("h2", List.of(
+        new ImageUpserted(image("b2", 100, at(-100), "redis:7-alpine")),
+        new ImageUpserted(image("e5", 200, at(-200), "busybox:1")),
+        new ImageUpserted(image("a1", 500, at(-500), "library/nginx:1.27"))), 1, at(5));
+  }
+
+  @Test
+  void imagesSearchAndFilter() {
+    fiveImages();
+    assertThat(store.images(images()).total()).isEqualTo(5);
+    assertThat(imageIds(withSearch(images(), "nginx"))).containsExactly(imageId("a1"));
+    assertThat(imageIds(withSearch(images(), "REDIS:7"))).containsExactly(imageId("b2"));
+    assertThat(imageIds(withSearch(images(), "d4"))).containsExactly(imageId("d4"));
+    assertThat(imageIds(withSearch(images(), "sha256:E5"))).containsExactly(imageId("e5"));
+    assertThat(imageIds(withSearch(images(), "_"))).isEmpty();
+    assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.of("redis"), Optional.empty(), false, ImageSort.ID,
+        Direction.ASC, PageRequest.FIRST))).containsExactly(imageId("b2"));
+    assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.of("h2"), false, ImageSort.ID,
+        Direction.ASC, PageRequest.FIRST))).containsExactly(imageId("a1"), imageId("b2"), imageId("e5"));
+
+    ImageSummary redis = onlyImage(imageId("b2"));
+    assertThat(redis.repoTags()).containsExactly("redis:7", "redis:7-alpine");
+    assertThat(redis.repositories()).containsExactly("redis");
+    assertThat(redis.hostCount()).isEqualTo(2);
+    assertThat(redis.created()).isEqualTo(at(-100));
+    assertThat(redis.firstSeen()).isEqualTo(at(1));
+    assertThat(redis.lastSeen()).isEqualTo(at(5));
+    assertThat(onlyImage(imageId("d4")).repoTags()).isEmpty();
+  }
+
+  @Test
+  void imagesSortEveryWayWithIdAsTieBreakerAndPageInTheDatabase() {
+    fiveImages();
+    Map<ImageSort, Comparator<ImageSummary>> keys = Map.of(
+        ImageSort.ID, Comparator.comparing(ImageSummary::id),
+        ImageSort.REPOSITORY, nullsLast(s -> s.repositories().isEmpty() ? null : s.repositories().get(0)),
+        ImageSort.CREATED, nullsLast(ImageSummary::created),
+        ImageSort.SIZE, Comparator.comparing(ImageSummary::sizeBytes),
+        ImageSort.HOSTS, Comparator.comparing(ImageSummary::hostCount),
+        ImageSort.CONTAINERS, Comparator.comparing(ImageSummary::containerCount),
+        ImageSort.LAST_SEEN, nullsLast(ImageSummary::lastSeen));
+    List<ImageSummary> all = store.images(images()).items();
+    for (ImageSort sort : ImageSort.values()) {
+      for (Direction direction : Direction.values()) {
+        List<String> paged = new ArrayList<>();
+        for (int page = 1; page <= 3; page++) {
+          Page<ImageSummary> p = store.images(sorted(sort, direction, new PageRequest(page, 2)));
+          assertThat(p.total()).as("%s %s total", sort, direction).isEqualTo(5);
+          paged.addAll(p.items().stream().map(ImageSummary::id).toList());
+        }
+        assertThat(paged).as("%s %s", sort, direction).isEqualTo(expectedOrder(all, keys.get(sort), direction));
+      }
+    }
+    assertThat(imageIds(sorted(ImageSort.SIZE, Direction.DESC, PageRequest.FIRST)))
+        .containsExactly(imageId("a1"), imageId("d4"), imageId("c3"), imageId("e5"), imageId("b2"));
+    assertThat(imageIds(sorted(ImageSort.CREATED, Direction.ASC, PageRequest.FIRST)))
+        .containsExactly(imageId("a1"), imageId("d4"), imageId("e5"), imageId("b2"), imageId("c3"));
+  }
+
+  /** Values compare in the requested direction, missing values last either way, then ID likewise. */
+  private static List<String> expectedOrder(List<ImageSummary> all, Comparator<ImageSummary> key, Direction direction) {
+    Comparator<ImageSummary> byValue = direction == Direction.ASC ? key : nullsLastReversed(key);
+    Comparator<ImageSummary> byId = Comparator.comparing(ImageSummary::id);
+    return all.stream().sorted(byValue.thenComparing(direction == Direction.ASC ? byId : byId.reversed()))
+        .map(ImageSummary::id).toList();
+  }
+
+  private static <T extends Comparable<T>> Comparator<ImageSummary> nullsLast(Function<ImageSummary, T> f) {
+    return new NullsLast<>(f, false);
+  }
+
+  private static Comparator<ImageSummary> nullsLastReversed(Comparator<ImageSummary> key) {
+    return key instanceof NullsLast<?> n ? n.reversed(true) : key.reversed();
+  }
+
+  private record NullsLast<T extends Comparable<T>>(Function<ImageSummary, T> f, boolean desc)
+      implements Comparator<ImageSummary> {
+    NullsLast<T> reversed(boolean d) {
+      return new NullsLast<>(f, d);
+    }
+
+    @Override
+    public int compare(ImageSummary a, ImageSummary b) {
+      T x = f.apply(a);
+      T y = f.apply(b);
+      if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1;
+      return desc ? y.compareTo(x) : x.compareTo(y);
+    }
+  }
+
+  // ---- image detail, repositories, resolution
+
+  @Test
+  void imageDetailCarriesIntrinsicFactsAndTheUnionOfHostFacts() {
+    register("h1");
+    register("h2");
+    ImageFacts facts = image("ab", "ghcr.io/acme/api:2");
+    store.apply("h1", List.of(new ImageUpserted(facts)), 1, at(1));
+    store.apply("h2", List.of(new ImageUpserted(image("ab", "localhost:5000/api:3"))), 1, at(1));
+
+    ImageDetail d = store.image(facts.id()).orElseThrow();
+    assertThat(d.registry()).isEqualTo("ghcr.io");
+    assertThat(d.format()).isEqualTo("docker");
+    assertThat(d.repoDigests()).hasSize(2).allMatch(x -> x.contains("@sha256:"));
+    assertThat(d.layerDiffIds()).isEqualTo(facts.layerDiffIds());
+    assertThat(d.history()).isEqualTo(facts.history());
+    assertThat(d.config()).isEqualTo(facts.config());
+    assertThat(d.author()).isEqualTo("someone");
+    assertThat(d.dockerVersion()).isEqualTo("24.0.7");
+    assertThat(d.variant()).isEmpty();
+    assertThat(d.summary().created()).isEqualTo(facts.created());
+    assertThat(d.summary().repoTags()).containsExactly("ghcr.io/acme/api:2", "localhost:5000/api:3");
+    assertThat(store.image(imageId("ff"))).isEmpty();
+
+    store.apply("h1", List.of(new ImageUpserted(image("ac", "library/redis:7"))), 2, at(2));
+    assertThat(store.image(imageId("ac")).orElseThrow().registry()).isEqualTo("docker.io");
+    store.apply("h1", List.of(new ImageUpserted(image("ad"))), 3, at(3));
+    assertThat(store.image(imageId("ad")).orElseThrow().registry()).isEmpty();
+  }
+
+  @Test
+  void repositoriesCountTagsImagesAndHosts() {
+    fiveImages();
+    Page<RepositorySummary> all = store.repositories(new RepositoryQuery(Optional.empty(), PageRequest.FIRST));
+    assertThat(all.total()).isEqualTo(4);
+    assertThat(all.items()).containsExactly(
+        new RepositorySummary("busybox", 1, 1, 1),
+        new RepositorySummary("ghcr.io/acme/api", 1, 1, 1),
+        new RepositorySummary("library/nginx", 1, 1, 2),
+        new RepositorySummary("redis", 2, 1, 2));
+    assertThat(store.repositories(new RepositoryQuery(Optional.of("NGINX"), PageRequest.FIRST)).items())
+        .extracting(RepositorySummary::repository).containsExactly("library/nginx");
+    Page<RepositorySummary> second = store.repositories(new RepositoryQuery(Optional.empty(), new PageRequest(2, 3)));
+    assertThat(second.items()).extracting(RepositorySummary::repository).containsExactly("redis");
+    assertThat(second.total()).isEqualTo(4);
+
+    store.apply("h1", List.of(new ImageRemoved(imageId("c3"))), 2, at(9));
+    assertThat(store.repositories(new RepositoryQuery(Optional.of("acme"), PageRequest.FIRST)).total()).isZero();
+  }
+
+  @Test
+  void resolveImageIdAcceptsFullIdsBareIdsAndUniquePrefixes() {
+    register("h1");
+    store.apply("h1", List.of(new ImageUpserted(image("abcd1")), new ImageUpserted(image("abcd2")),
+        new ImageUpserted(image("ef01"))), 1, at(1));
+    assertThat(store.resolveImageId(imageId("ef01"))).contains(imageId("ef01"));
+    assertThat(store.resolveImageId(imageId("ef01").substring(7))).contains(imageId("ef01"));
+    assertThat(store.resolveImageId("EF01")).contains(imageId("ef01"));
+    assertThat(store.resolveImageId("sha256:ef01")).contains(imageId("ef01"));
+    assertThat(store.resolveImageId("abcd1")).contains(imageId("abcd1"));
+    assertThat(store.resolveImageId("ef0")).isEmpty();
+    assertThat(store.resolveImageId("9999")).isEmpty();
+    assertThat(store.resolveImageId("zzzz")).isEmpty();
+    assertThatThrownBy(() -> store.resolveImageId("abcd"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ambiguous image ID prefix");
+  }
+
+  @Test
+  void checkAnswers() {
+    store.check();
+  }
+}
