@@ -40,6 +40,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
   private final BlockingQueue<AgentMessage> queue;
   private final RateLimitedLog warnings;
   private volatile String agentId;
+  private String agentVersion = "";
   private volatile boolean closed;
   private long committedSeq;
 
@@ -74,7 +75,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       return;
     }
     switch (message.getBodyCase()) {
-      case HEARTBEAT -> service.touch(agentId);
+      case HEARTBEAT -> heartbeat(message.getHeartbeat());
       case COMMAND_UPDATE -> log.debug("agent {} command {} is {}", agentId,
           message.getCommandUpdate().getRequestId(), message.getCommandUpdate().getStatus());
       case SNAPSHOT, DELTA -> enqueue(message);
@@ -118,6 +119,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       return;
     }
     this.agentId = id;
+    this.agentVersion = hello.getAgentVersion();
     this.committedSeq = committed;
     service.attach(id, this);
     send(CollectorMessage.newBuilder()
@@ -132,6 +134,20 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     log.info("agent {} connected: host {} agent {} (last committed seq {})",
         id, hello.getHost().getHostName(), hello.getAgentVersion(), committed);
     Thread.ofVirtual().name("ingest-" + id).start(this::drain);
+  }
+
+  private void heartbeat(io.portolan.proto.agent.v1.Heartbeat beat) {
+    service.touch(agentId);
+    if (!beat.hasHost()) return;
+    try {
+      service.store().registerHost(agentId, agentVersion, WireMapping.hostFacts(beat.getHost()), service.clock().instant());
+    } catch (InvalidMessageException e) {
+      service.metrics().rejected("invalid");
+      warnings.warn("invalid", "agent " + agentId + " sent invalid host facts, ignored: " + e.getMessage());
+    } catch (RuntimeException e) {
+      service.metrics().storeFailure();
+      warnings.warn("store", "cannot update host facts of agent " + agentId + ": " + e.getMessage());
+    }
   }
 
   private void enqueue(AgentMessage message) {

@@ -220,7 +220,10 @@ class AgentStreamServiceTest {
           .addImages(image('a', "app:1")).addContainers(container('c', 'a', "running"))
           .addContainers(container('d', 'a', "exited"))).build());
       await().until(() -> a.highestAck() == 1);
-      a.send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build());
+      a.send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+          .setHost(FakeAgent.hello("agent-1", "0.1.0").getHost().toBuilder().setDockerVersion("24.0.7"))).build());
+      await().untilAsserted(() -> assertThat(collector.collector.store()
+          .host("agent-1", java.time.Instant.EPOCH).orElseThrow().dockerVersion()).isEqualTo("24.0.7"));
       var running = collector.collector.store().containers(new ContainerQuery(Optional.empty(), Optional.empty(),
           Optional.empty(), ContainerState.RUNNING, PageRequest.FIRST));
       assertThat(running.items()).singleElement().satisfies(c -> {
