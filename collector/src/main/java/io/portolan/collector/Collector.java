@@ -71,7 +71,7 @@ public final class Collector implements AutoCloseable {
     String version = version();
     ingest = new AgentStreamService(store, clock, new AgentVersionPolicy(version),
         new AgentStreamService.Settings(UUID.randomUUID().toString(), config.heartbeatInterval(), config.maxInFlight(),
-            config.maxMessageBytes()),
+            config.maxMessageBytes(), writerThreads(db)),
         metrics);
     try {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
@@ -126,6 +126,15 @@ public final class Collector implements AutoCloseable {
     String g = grpc != null && !grpc.isShutdown() ? "UP" : "DOWN";
     String status = db.equals("UP") && g.equals("UP") ? "UP" : "DOWN";
     return new ApiServer.Health(status, db, g, ingest.connectedAgents());
+  }
+
+  /**
+   * H2 locks whole tables for writes, so concurrent writers only wait on each other; PostgreSQL
+   * takes a few, bounded well below the pool so API reads always find a connection.
+   */
+  private static int writerThreads(DatabaseSettings db) {
+    if (db.jdbcUrl().startsWith("jdbc:h2:")) return 1;
+    return Math.max(1, Math.min(4, db.maxPoolSize() / 2));
   }
 
   /** Above the session's own limit, so that oversized messages get a reasoned refusal (see Settings). */

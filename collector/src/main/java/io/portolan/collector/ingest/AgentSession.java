@@ -5,58 +5,81 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.portolan.collector.ingest.WireMapping.InvalidMessageException;
 import io.portolan.collector.store.HostChange;
+import io.portolan.collector.store.IngestBatch;
 import io.portolan.proto.agent.v1.Ack;
 import io.portolan.proto.agent.v1.AgentMessage;
 import io.portolan.proto.agent.v1.CollectorMessage;
 import io.portolan.proto.agent.v1.Command;
+import io.portolan.proto.agent.v1.Heartbeat;
 import io.portolan.proto.agent.v1.Hello;
 import io.portolan.proto.agent.v1.Resync;
 import io.portolan.proto.agent.v1.Welcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One agent's stream. gRPC delivers its messages one at a time; durable ones are queued and a
- * worker commits them in batches, acknowledging the highest seq only after the commit, so an ack
- * always means "in the database". The queue is bounded by the agent's in-flight window: an agent
- * that ignores the window is cut off rather than allowed to exhaust memory.
+ * One agent's stream. Durable messages wait here until the {@link IngestWriter} commits them with
+ * other agents' work; the highest seq is acknowledged only after that commit, so an ack always means
+ * "in the database". gRPC flow control is manual: the session asks the transport for the next
+ * message only while it holds few uncommitted ones, so a slow database throttles agents instead of
+ * filling the collector's memory.
  */
 final class AgentSession implements StreamObserver<AgentMessage> {
   private static final Logger log = LoggerFactory.getLogger(AgentSession.class);
   private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final int MAX_BATCH = 512;
-  private static final AgentMessage END = AgentMessage.getDefaultInstance();
+  /** Uncommitted messages held before the session stops reading from the transport. */
+  private static final int MAX_PENDING = 64;
 
   private final AgentStreamService service;
   private final StreamObserver<CollectorMessage> responses;
-  private final BlockingQueue<AgentMessage> queue;
+  private final ServerCallStreamObserver<CollectorMessage> call;
   private final RateLimitedLog warnings;
+  private final ConcurrentLinkedQueue<AgentMessage> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger pendingCount = new AtomicInteger();
+  private final AtomicReference<IngestBatch.Registration> registration = new AtomicReference<>();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final AtomicBoolean inFlight = new AtomicBoolean();
+  private final AtomicBoolean readPaused = new AtomicBoolean();
   private volatile String agentId;
-  private String agentVersion = "";
+  private volatile String agentVersion = "";
+  private volatile boolean welcomed;
   private volatile boolean closed;
-  private long committedSeq;
+  /** Written only by the writer that holds {@link #inFlight}. */
+  private long committedSeq = -1;
 
   AgentSession(AgentStreamService service, StreamObserver<CollectorMessage> responses) {
     this.service = service;
     this.responses = responses;
-    this.queue = new ArrayBlockingQueue<>(service.settings().maxInFlight() * 2 + 16);
     this.warnings = new RateLimitedLog(log, service.clock(), Duration.ofMinutes(1));
-    if (responses instanceof ServerCallStreamObserver<CollectorMessage> call) {
+    this.call = responses instanceof ServerCallStreamObserver<CollectorMessage> c ? c : null;
+    if (call != null) {
       call.setOnCancelHandler(() -> end("cancelled by agent"));
+      call.disableAutoRequest();
+      call.request(1);
     }
   }
 
   @Override
   public void onNext(AgentMessage message) {
     if (closed) return;
+    try {
+      receive(message);
+    } finally {
+      readMore();
+    }
+  }
+
+  private void receive(AgentMessage message) {
     service.metrics().message(message.getBodyCase().name().toLowerCase());
     int size = message.getSerializedSize();
     if (size > service.settings().maxMessageBytes()) {
@@ -80,8 +103,8 @@ final class AgentSession implements StreamObserver<AgentMessage> {
           message.getCommandUpdate().getRequestId(), message.getCommandUpdate().getStatus());
       case SNAPSHOT, DELTA -> enqueue(message);
       case HELLO -> refuseStream(Status.INVALID_ARGUMENT, "Hello may only be sent once per stream");
-      case BODY_NOT_SET -> refuseStream(Status.INVALID_ARGUMENT,
-          "message seq " + message.getSeq() + " has no body (unknown message type from a newer agent?)");
+      default -> refuseStream(Status.INVALID_ARGUMENT, "message seq " + message.getSeq() + " has type "
+          + message.getBodyCase() + ", which this collector does not handle yet");
     }
   }
 
@@ -105,89 +128,112 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       closeWith(Status.FAILED_PRECONDITION, refusal.get());
       return;
     }
-    long committed;
+    IngestBatch.Registration r;
     try {
-      committed = service.store().registerHost(
-          id, hello.getAgentVersion(), WireMapping.hostFacts(hello.getHost()), service.clock().instant());
+      r = new IngestBatch.Registration(hello.getAgentVersion(), WireMapping.hostFacts(hello.getHost()));
     } catch (InvalidMessageException e) {
       refuseStream(Status.INVALID_ARGUMENT, "invalid Hello: " + e.getMessage());
       return;
-    } catch (RuntimeException e) {
-      service.metrics().storeFailure();
-      warnings.warn("store", "cannot register agent " + id + ": database unavailable: " + e.getMessage());
-      refuseStream(Status.UNAVAILABLE, "collector database unavailable; retry later");
-      return;
     }
-    this.agentId = id;
-    this.agentVersion = hello.getAgentVersion();
-    this.committedSeq = committed;
+    agentId = id;
+    registration.set(r);
     service.attach(id, this);
-    send(CollectorMessage.newBuilder()
-        .setWelcome(Welcome.newBuilder()
-            .setAccepted(true)
-            .setCollectorId(service.settings().collectorId())
-            .setProtocolVersion(AgentVersionPolicy.PROTOCOL_VERSION)
-            .setLastCommittedSeq(committed)
-            .setHeartbeatIntervalSeconds((int) service.settings().heartbeatInterval().toSeconds())
-            .setMaxInFlight(service.settings().maxInFlight()))
-        .build());
-    log.info("agent {} connected: host {} agent {} (last committed seq {})",
-        id, hello.getHost().getHostName(), hello.getAgentVersion(), committed);
-    Thread.ofVirtual().name("ingest-" + id).start(this::drain);
+    service.writer().schedule(this);
   }
 
-  private void heartbeat(io.portolan.proto.agent.v1.Heartbeat beat) {
+  private void heartbeat(Heartbeat beat) {
     service.touch(agentId);
     if (!beat.hasHost()) return;
     try {
-      service.store().registerHost(agentId, agentVersion, WireMapping.hostFacts(beat.getHost()), service.clock().instant());
+      registration.set(new IngestBatch.Registration(
+          registration.get() != null ? registration.get().agentVersion() : agentVersion,
+          WireMapping.hostFacts(beat.getHost())));
+      service.writer().schedule(this);
     } catch (InvalidMessageException e) {
       service.metrics().rejected("invalid");
       warnings.warn("invalid", "agent " + agentId + " sent invalid host facts, ignored: " + e.getMessage());
-    } catch (RuntimeException e) {
-      service.metrics().storeFailure();
-      warnings.warn("store", "cannot update host facts of agent " + agentId + ": " + e.getMessage());
     }
   }
 
   private void enqueue(AgentMessage message) {
+    if (!welcomed) {
+      refuseStream(Status.FAILED_PRECONDITION, "wait for the Welcome before sending " + message.getBodyCase());
+      return;
+    }
     if (message.getSeq() == 0) {
       refuseStream(Status.INVALID_ARGUMENT, message.getBodyCase() + " needs a seq greater than 0");
       return;
     }
-    if (!queue.offer(message)) {
-      service.metrics().rejected("window");
-      refuseStream(Status.RESOURCE_EXHAUSTED, "agent exceeded its in-flight window of "
-          + service.settings().maxInFlight() + " unacknowledged messages");
-    }
+    pending.add(message);
+    pendingCount.incrementAndGet();
+    service.writer().schedule(this);
   }
 
-  /** Commits queued messages in batches until the stream ends. */
-  private void drain() {
-    List<AgentMessage> batch = new ArrayList<>(MAX_BATCH);
-    try {
-      while (true) {
-        batch.clear();
-        AgentMessage first = queue.poll(1, TimeUnit.SECONDS);
-        if (first == null) {
-          if (closed) return;
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        boolean ending = batch.removeIf(m -> m == END);
-        if (!batch.isEmpty() && !commit(batch)) return;
-        if (ending) return;
+  /** Asks the transport for the next message unless too much is waiting for the database. */
+  private void readMore() {
+    if (call == null || closed) return;
+    if (pendingCount.get() < MAX_PENDING) call.request(1);
+    else readPaused.set(true);
+  }
+
+  boolean markScheduled() {
+    return !closed && scheduled.compareAndSet(false, true);
+  }
+
+  void clearScheduled() {
+    scheduled.set(false);
+  }
+
+  /** What a writer commits for this session: a registration and/or durable messages. */
+  final class Work {
+    private final IngestBatch batch;
+    private final boolean registering;
+    private final int messageCount;
+
+    private Work(IngestBatch batch, boolean registering, int messageCount) {
+      this.batch = batch;
+      this.registering = registering;
+      this.messageCount = messageCount;
+    }
+
+    IngestBatch batch() {
+      return batch;
+    }
+
+    int messageCount() {
+      return messageCount;
+    }
+
+    void committed(long seq) {
+      try {
+        AgentSession.this.committed(this, seq);
+      } finally {
+        release();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    }
+
+    void failed(Exception e) {
+      try {
+        warnings.warn("store", "cannot store messages of agent " + agentId
+            + "; they stay in its outbox: " + e.getMessage());
+        refuseStream(Status.UNAVAILABLE, "collector database unavailable; retry later");
+      } finally {
+        release();
+      }
     }
   }
 
-  private boolean commit(List<AgentMessage> batch) {
+  /** Takes up to {@code maxMessages} for one commit, or null when another writer holds this session. */
+  Work takeWork(int maxMessages) {
+    if (!inFlight.compareAndSet(false, true)) return null;
+    IngestBatch.Registration r = registration.getAndSet(null);
     List<HostChange> changes = new ArrayList<>();
-    long highest = committedSeq;
-    for (AgentMessage m : batch) {
+    long highest = 0;
+    int taken = 0;
+    AgentMessage m;
+    while (taken < maxMessages && (m = pending.poll()) != null) {
+      taken++;
+      pendingCount.decrementAndGet();
       if (m.getSeq() <= committedSeq) continue; // a replay of something already committed
       highest = Math.max(highest, m.getSeq());
       try {
@@ -199,27 +245,53 @@ final class AgentSession implements StreamObserver<AgentMessage> {
             + "), skipped: " + e.getMessage());
       }
     }
-    if (highest == committedSeq) {
-      ack(highest);
-      return true;
+    if (readPaused.compareAndSet(true, false) && call != null && !closed) call.request(1);
+    if (r == null && taken == 0) {
+      inFlight.set(false);
+      return null;
     }
-    try {
-      long seq = highest;
-      service.metrics().commit().record(() ->
-          service.store().apply(agentId, changes, seq, service.clock().instant()));
-    } catch (RuntimeException e) {
-      service.metrics().storeFailure();
-      warnings.warn("store", "cannot store messages of agent " + agentId
-          + "; they stay in its outbox: " + e.getMessage());
-      refuseStream(Status.UNAVAILABLE, "collector database unavailable; retry later");
-      return false;
+    if (r == null && highest == 0) {
+      // Only replays: acknowledge again so the agent can trim its outbox.
+      ack(committedSeq);
+      inFlight.set(false);
+      return null;
     }
-    committedSeq = highest;
-    ack(highest);
-    return true;
+    return new Work(new IngestBatch(agentId, Optional.ofNullable(r), changes, highest), r != null, taken);
+  }
+
+  private void committed(Work w, long seq) {
+    if (w.registering && !welcomed) {
+      committedSeq = Math.max(committedSeq, seq);
+      welcome(w.batch.registration().orElseThrow(), seq);
+    } else if (seq > committedSeq) {
+      committedSeq = seq;
+    }
+    if (w.batch.lastSeq() > 0) ack(committedSeq);
+  }
+
+  private void release() {
+    inFlight.set(false);
+    if (!pending.isEmpty() || registration.get() != null) service.writer().schedule(this);
+  }
+
+  private void welcome(IngestBatch.Registration r, long committed) {
+    agentVersion = r.agentVersion();
+    welcomed = true;
+    send(CollectorMessage.newBuilder()
+        .setWelcome(Welcome.newBuilder()
+            .setAccepted(true)
+            .setCollectorId(service.settings().collectorId())
+            .setProtocolVersion(AgentVersionPolicy.PROTOCOL_VERSION)
+            .setLastCommittedSeq(Math.max(0, committed))
+            .setHeartbeatIntervalSeconds((int) service.settings().heartbeatInterval().toSeconds())
+            .setMaxInFlight(service.settings().maxInFlight()))
+        .build());
+    log.info("agent {} connected: host {} agent {} (last committed seq {})",
+        agentId, r.facts().hostName(), r.agentVersion(), committed);
   }
 
   private void ack(long seq) {
+    if (seq < 0) return;
     send(CollectorMessage.newBuilder().setAck(Ack.newBuilder().setSeq(seq)).build());
   }
 
@@ -266,7 +338,6 @@ final class AgentSession implements StreamObserver<AgentMessage> {
   private void end(String why) {
     if (closed) return;
     closed = true;
-    queue.offer(END);
     if (agentId != null) {
       service.detach(agentId, this);
       log.info("agent {} disconnected: {}", agentId, why);

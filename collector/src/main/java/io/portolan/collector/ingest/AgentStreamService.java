@@ -29,7 +29,8 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
    * is enforced here, below the transport's own hard limit, so an agent is told why it was cut off
    * (a transport-level refusal reaches the client only as a reset stream).
    */
-  public record Settings(String collectorId, Duration heartbeatInterval, int maxInFlight, int maxMessageBytes) {}
+  public record Settings(
+      String collectorId, Duration heartbeatInterval, int maxInFlight, int maxMessageBytes, int writerThreads) {}
 
   private final Store store;
   private final Clock clock;
@@ -39,6 +40,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
   private final ConcurrentHashMap<String, AgentSession> sessions = new ConcurrentHashMap<>();
   private final Set<String> touched = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService heartbeatFlusher;
+  private final IngestWriter writer;
 
   public AgentStreamService(
       Store store, Clock clock, AgentVersionPolicy policy, Settings settings, MeterRegistry registry) {
@@ -47,6 +49,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     this.policy = policy;
     this.settings = settings;
     this.metrics = new IngestMetrics(registry);
+    this.writer = new IngestWriter(store, clock, metrics, settings.writerThreads());
     Gauge.builder("portolan_collector_connected_agents", sessions, ConcurrentHashMap::size)
         .description("Agents with an open stream to this collector")
         .register(registry);
@@ -92,6 +95,10 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     return metrics;
   }
 
+  IngestWriter writer() {
+    return writer;
+  }
+
   /** Registers a session, superseding an older stream of the same agent (a reconnect that raced). */
   void attach(String agentId, AgentSession session) {
     AgentSession previous = sessions.put(agentId, session);
@@ -123,6 +130,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
   public void close() {
     heartbeatFlusher.shutdownNow();
     sessions.values().forEach(AgentSession::shutdown);
+    writer.close();
     flushHeartbeats();
   }
 }

@@ -35,6 +35,14 @@ public interface Store extends AutoCloseable {
    */
   void apply(String agentId, List<HostChange> changes, long lastSeq, Instant now);
 
+  /**
+   * Group commit: registrations and changes of many agents in ONE transaction, so thousands of
+   * agents cost a few fsyncs rather than one each. All or nothing.
+   *
+   * @return for each agent of the call, its highest committed seq afterwards
+   */
+  java.util.Map<String, Long> ingest(List<IngestBatch> batches, Instant now);
+
   /** Marks hosts seen at {@code now} (heartbeats); batched because thousands of agents beat. */
   void touchHosts(Collection<String> agentIds, Instant now);
 

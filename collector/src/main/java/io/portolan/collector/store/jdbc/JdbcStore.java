@@ -200,6 +200,28 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public java.util.Map<String, Long> ingest(List<io.portolan.collector.store.IngestBatch> batches, Instant now) {
+    // Agents in a stable order, so concurrent group commits lock host rows in one order.
+    var ordered = batches.stream()
+        .sorted(java.util.Comparator.comparing(io.portolan.collector.store.IngestBatch::agentId)).toList();
+    return inTransaction("committing a batch of " + ordered.size() + " agents", c -> {
+      var committed = new java.util.HashMap<String, Long>();
+      for (var b : ordered) {
+        long seq = b.registration().isPresent()
+            ? writer.registerHost(c, b.agentId(), b.registration().get().agentVersion(),
+                b.registration().get().facts(), now)
+            : -1;
+        if (b.lastSeq() > 0) {
+          writer.apply(c, b.agentId(), b.changes(), b.lastSeq(), now);
+          seq = Math.max(seq, b.lastSeq());
+        }
+        committed.put(b.agentId(), seq);
+      }
+      return committed;
+    });
+  }
+
+  @Override
   public void touchHosts(Collection<String> agentIds, Instant now) {
     if (agentIds.isEmpty()) return;
     // Sorted so concurrent heartbeat batches lock host rows in one order.

@@ -1,0 +1,18 @@
+package io.portolan.collector.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One agent's share of a group commit: an optional (re-)registration from its Hello or a heartbeat
+ * with new host facts, then its changes up to {@code lastSeq}. {@code lastSeq} 0 means "no durable
+ * changes in this batch".
+ */
+public record IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes, long lastSeq) {
+  public IngestBatch {
+    changes = List.copyOf(changes);
+  }
+
+  /** The facts a Hello (or a heartbeat that carries changed facts) reports. */
+  public record Registration(String agentVersion, HostFacts facts) {}
+}
