@@ -54,7 +54,7 @@ final class AgentIdleBench implements Callable<Integer> {
           avg, max, ProcStats.peakRssMb(pid), TARGET_RSS_MB, max < TARGET_RSS_MB ? "met" : "MISSED", max / TARGET_RSS_MB);
       System.out.printf("  CPU   %.2f%% of one core                      target < %.0f%%: %s (%.2fx target)%n",
           cpuPct, TARGET_CPU_PCT, cpuPct < TARGET_CPU_PCT ? "met" : "MISSED", cpuPct / TARGET_CPU_PCT);
-      System.out.printf("  JVM   %s%n", String.join(" ", BenchProcess.jvmOptions()));
+      System.out.printf("  JVM   %s%n", String.join(" ", io.portolan.cli.JvmOptions.forCommand("agent")));
       System.out.printf("RESULT agent-idle rss_mb=%.1f rss_max_mb=%.1f cpu_pct=%.2f%n", avg, max, cpuPct);
       return 0;
     }

@@ -30,20 +30,12 @@ final class BenchProcess implements AutoCloseable {
     this.name = name;
     this.command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(jvmOptions());
+    command.addAll(io.portolan.cli.JvmOptions.forCommand(args.get(0)));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.portolan.cli.Main"));
     command.addAll(args);
     this.log = log;
   }
 
-  /** The flags {@code ./portolan collector|agent} runs with, then PORTOLAN_JAVA_OPTS (which wins). */
-  static List<String> jvmOptions() {
-    List<String> opts = new ArrayList<>(List.of(
-        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    String extra = System.getenv("PORTOLAN_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) opts.addAll(Arrays.asList(extra.trim().split("\\s+")));
-    return opts;
-  }
 
   /** A collector on fresh ports; {@code db} null means embedded H2 under {@code workDir}. */
   static BenchProcess collector(Path workDir, int httpPort, int grpcPort, Database db, Duration heartbeat) {

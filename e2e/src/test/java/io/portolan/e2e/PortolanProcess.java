@@ -20,8 +20,9 @@ final class PortolanProcess implements AutoCloseable {
 
   private PortolanProcess(List<String> args, Path log) {
     String java = ProcessHandle.current().info().command().orElse("java");
-    this.command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), "io.portolan.cli.Main"));
+    this.command = new ArrayList<>(List.of(java));
+    command.addAll(io.portolan.cli.JvmOptions.forCommand(args.get(0)));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.portolan.cli.Main"));
     this.command.addAll(args);
     this.log = log;
   }
