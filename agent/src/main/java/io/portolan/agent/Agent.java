@@ -16,105 +16,105 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
-    /** Used when the classes are not running from the packaged jar (IDE, tests). */
-    static final String DEV_VERSION = "dev";
-    private static final Duration ENGINE_GRACE = Duration.ofSeconds(5);
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  /** Used when the classes are not running from the packaged jar (IDE, tests). */
+  static final String DEV_VERSION = "dev";
+  private static final Duration ENGINE_GRACE = Duration.ofSeconds(5);
 
-    private final AgentConfig config;
-    private final AgentState state;
-    private final DockerWatcher watcher;
-    private final CollectorLink link;
-    private boolean started;
-    private boolean closed;
+  private final AgentConfig config;
+  private final AgentState state;
+  private final DockerWatcher watcher;
+  private final CollectorLink link;
+  private boolean started;
+  private boolean closed;
 
-    /** Wires an agent with the system clock and an unseeded random source for backoff jitter. */
-    public Agent(AgentConfig config) {
-        this(config, Clock.systemUTC(), RandomGenerator.getDefault());
+  /** Wires an agent with the system clock and an unseeded random source for backoff jitter. */
+  public Agent(AgentConfig config) {
+    this(config, Clock.systemUTC(), RandomGenerator.getDefault());
+  }
+
+  /**
+   * Wires an agent; opens the state directory at once so a locked or corrupt directory fails here.
+   *
+   * @throws io.portolan.agent.cache.AgentStateException if the state directory cannot be used
+   */
+  public Agent(AgentConfig config, Clock clock, RandomGenerator random) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.state = AgentState.open(config.stateDir());
+    CollectorLink[] linkRef = new CollectorLink[1];
+    OutboxFeeder feeder = new OutboxFeeder(state, () -> {
+      // The link exists before the watcher can emit: the watcher starts in start().
+      linkRef[0].outboxChanged();
+    });
+    this.watcher = new DockerWatcher(
+        new DockerWatcher.Settings(config.dockerHost(), config.dockerApiVersion(), config.resyncInterval(),
+            Duration.ofMillis(120), config.reconnectMin(), config.reconnectMax()),
+        feeder, clock, random);
+    HostIdentity host = new HostIdentity(watcher::engineFacts, config.hostName(), config.labels());
+    this.link = new CollectorLink(
+        config.collectorTarget(),
+        state,
+        version(),
+        host,
+        () -> new CollectorLink.InventorySize(watcher.imageCount(), watcher.containerCount()),
+        watcher::requestResync,
+        new CollectorLink.Settings(config.heartbeatInterval(), config.reconnectMin(),
+            config.reconnectMax(), config.maxInFlight(), Duration.ofSeconds(30)),
+        clock,
+        random);
+    linkRef[0] = link;
+  }
+
+  /** Starts watching the engine and dialling the collector; both retry on their own from here. */
+  public synchronized void start() {
+    if (started || closed) {
+      return;
     }
-
-    /**
-     * Wires an agent; opens the state directory at once so a locked or corrupt directory fails here.
-     *
-     * @throws io.portolan.agent.cache.AgentStateException if the state directory cannot be used
-     */
-    public Agent(AgentConfig config, Clock clock, RandomGenerator random) {
-        this.config = Objects.requireNonNull(config, "config");
-        this.state = AgentState.open(config.stateDir());
-        CollectorLink[] linkRef = new CollectorLink[1];
-        OutboxFeeder feeder = new OutboxFeeder(state, () -> {
-            // The link exists before the watcher can emit: the watcher starts in start().
-            linkRef[0].outboxChanged();
-        });
-        this.watcher = new DockerWatcher(
-                new DockerWatcher.Settings(config.dockerHost(), config.dockerApiVersion(), config.resyncInterval(),
-                        Duration.ofMillis(120), config.reconnectMin(), config.reconnectMax()),
-                feeder, clock, random);
-        HostIdentity host = new HostIdentity(watcher::engineFacts, config.hostName(), config.labels());
-        this.link = new CollectorLink(
-                config.collectorTarget(),
-                state,
-                version(),
-                host,
-                () -> new CollectorLink.InventorySize(watcher.imageCount(), watcher.containerCount()),
-                watcher::requestResync,
-                new CollectorLink.Settings(config.heartbeatInterval(), config.reconnectMin(),
-                        config.reconnectMax(), config.maxInFlight(), Duration.ofSeconds(30)),
-                clock,
-                random);
-        linkRef[0] = link;
-    }
-
-    /** Starts watching the engine and dialling the collector; both retry on their own from here. */
-    public synchronized void start() {
-        if (started || closed) {
-            return;
+    started = true;
+    LOG.info("portolan agent {} ({}) starting: collector {}, docker {}, state {}",
+        version(), state.agentId(), config.collectorTarget(), config.dockerHost(), config.stateDir());
+    watcher.start();
+    // The Hello carries the engine's facts, so give the engine a moment to answer first; a
+    // down engine must not keep the agent from reporting in, so dial anyway after that.
+    Thread.ofVirtual().name("portolan-agent-start").start(() -> {
+      try {
+        if (!watcher.awaitFirstContact(ENGINE_GRACE)) {
+          LOG.warn("docker engine at {} has not answered within {} s; connecting to the collector without its facts",
+              config.dockerHost(), ENGINE_GRACE.toSeconds());
         }
-        started = true;
-        LOG.info("portolan agent {} ({}) starting: collector {}, docker {}, state {}",
-                version(), state.agentId(), config.collectorTarget(), config.dockerHost(), config.stateDir());
-        watcher.start();
-        // The Hello carries the engine's facts, so give the engine a moment to answer first; a
-        // down engine must not keep the agent from reporting in, so dial anyway after that.
-        Thread.ofVirtual().name("portolan-agent-start").start(() -> {
-            try {
-                if (!watcher.awaitFirstContact(ENGINE_GRACE)) {
-                    LOG.warn("docker engine at {} has not answered within {} s; connecting to the collector without its facts",
-                            config.dockerHost(), ENGINE_GRACE.toSeconds());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            link.start();
-        });
-    }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      link.start();
+    });
+  }
 
-    /** The identity this agent reports, fixed for the lifetime of its state directory. */
-    public String agentId() {
-        return state.agentId();
-    }
+  /** The identity this agent reports, fixed for the lifetime of its state directory. */
+  public String agentId() {
+    return state.agentId();
+  }
 
-    public AgentStatus status() {
-        CollectorLink.LinkStatus linkStatus = link.status();
-        return new AgentStatus(linkStatus.connected(), watcher.isWatching(), linkStatus.outboxDepth(),
-                linkStatus.lastAckedSeq(), linkStatus.inFlight());
-    }
+  public AgentStatus status() {
+    CollectorLink.LinkStatus linkStatus = link.status();
+    return new AgentStatus(linkStatus.connected(), watcher.isWatching(), linkStatus.outboxDepth(),
+        linkStatus.lastAckedSeq(), linkStatus.inFlight());
+  }
 
-    /** Stops in reverse order of start: the link, then the watcher, then the state. */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        link.close();
-        watcher.close();
-        state.close();
+  /** Stops in reverse order of start: the link, then the watcher, then the state. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
     }
+    closed = true;
+    link.close();
+    watcher.close();
+    state.close();
+  }
 
-    /** The version from the jar manifest, or "dev" when not running from the packaged jar. */
-    public static String version() {
-        String version = Agent.class.getPackage().getImplementationVersion();
-        return version == null || version.isBlank() ? DEV_VERSION : version;
-    }
+  /** The version from the jar manifest, or "dev" when not running from the packaged jar. */
+  public static String version() {
+    String version = Agent.class.getPackage().getImplementationVersion();
+    return version == null || version.isBlank() ? DEV_VERSION : version;
+  }
 }

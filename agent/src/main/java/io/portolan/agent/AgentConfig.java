@@ -23,97 +23,97 @@ import java.util.TreeMap;
  * @param dockerApiVersion the Docker API version to speak, lowered to the engine's maximum if older
  */
 public record AgentConfig(
-        String collectorTarget,
-        Path stateDir,
-        String dockerHost,
-        Optional<String> hostName,
-        Map<String, String> labels,
-        Duration resyncInterval,
-        Duration heartbeatInterval,
-        Duration reconnectMin,
-        Duration reconnectMax,
-        int maxInFlight,
-        String dockerApiVersion) {
+    String collectorTarget,
+    Path stateDir,
+    String dockerHost,
+    Optional<String> hostName,
+    Map<String, String> labels,
+    Duration resyncInterval,
+    Duration heartbeatInterval,
+    Duration reconnectMin,
+    Duration reconnectMax,
+    int maxInFlight,
+    String dockerApiVersion) {
 
-    public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
-    public static final String DEFAULT_DOCKER_API_VERSION = "1.41";
-    public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
-    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(500);
-    public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(30);
-    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+  public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+  public static final String DEFAULT_DOCKER_API_VERSION = "1.41";
+  public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(500);
+  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(30);
+  public static final int DEFAULT_MAX_IN_FLIGHT = 256;
 
-    public AgentConfig {
-        Objects.requireNonNull(collectorTarget, "collectorTarget");
-        Objects.requireNonNull(stateDir, "stateDir");
-        Objects.requireNonNull(dockerHost, "dockerHost");
-        Objects.requireNonNull(hostName, "hostName");
-        Objects.requireNonNull(resyncInterval, "resyncInterval");
-        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
-        Objects.requireNonNull(reconnectMin, "reconnectMin");
-        Objects.requireNonNull(reconnectMax, "reconnectMax");
-        Objects.requireNonNull(dockerApiVersion, "dockerApiVersion");
-        if (collectorTarget.isBlank()) {
-            throw new IllegalArgumentException("collector target must be host:port");
-        }
-        requirePositive("resyncInterval", resyncInterval);
-        requirePositive("heartbeatInterval", heartbeatInterval);
-        requirePositive("reconnectMin", reconnectMin);
-        if (reconnectMax.compareTo(reconnectMin) < 0) {
-            throw new IllegalArgumentException("reconnectMax must not be below reconnectMin");
-        }
-        if (maxInFlight < 1) {
-            throw new IllegalArgumentException("maxInFlight must be at least 1");
-        }
-        hostName = hostName.filter(h -> !h.isBlank());
-        labels = labels == null ? Map.of() : Map.copyOf(new TreeMap<>(labels));
+  public AgentConfig {
+    Objects.requireNonNull(collectorTarget, "collectorTarget");
+    Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(dockerHost, "dockerHost");
+    Objects.requireNonNull(hostName, "hostName");
+    Objects.requireNonNull(resyncInterval, "resyncInterval");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    Objects.requireNonNull(reconnectMin, "reconnectMin");
+    Objects.requireNonNull(reconnectMax, "reconnectMax");
+    Objects.requireNonNull(dockerApiVersion, "dockerApiVersion");
+    if (collectorTarget.isBlank()) {
+      throw new IllegalArgumentException("collector target must be host:port");
     }
-
-    /** A config with every default, for the given collector and state directory. */
-    public static AgentConfig defaults(String collectorTarget, Path stateDir) {
-        return new AgentConfig(collectorTarget, stateDir, DEFAULT_DOCKER_HOST, Optional.empty(), Map.of(),
-                DEFAULT_RESYNC_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
-                DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION);
+    requirePositive("resyncInterval", resyncInterval);
+    requirePositive("heartbeatInterval", heartbeatInterval);
+    requirePositive("reconnectMin", reconnectMin);
+    if (reconnectMax.compareTo(reconnectMin) < 0) {
+      throw new IllegalArgumentException("reconnectMax must not be below reconnectMin");
     }
-
-    public AgentConfig withDockerHost(String value) {
-        return new AgentConfig(collectorTarget, stateDir, value, hostName, labels, resyncInterval,
-                heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be at least 1");
     }
+    hostName = hostName.filter(h -> !h.isBlank());
+    labels = labels == null ? Map.of() : Map.copyOf(new TreeMap<>(labels));
+  }
 
-    public AgentConfig withHostName(String value) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, Optional.ofNullable(value), labels,
-                resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
-    }
+  /** A config with every default, for the given collector and state directory. */
+  public static AgentConfig defaults(String collectorTarget, Path stateDir) {
+    return new AgentConfig(collectorTarget, stateDir, DEFAULT_DOCKER_HOST, Optional.empty(), Map.of(),
+        DEFAULT_RESYNC_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
+        DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION);
+  }
 
-    public AgentConfig withLabels(Map<String, String> value) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, value, resyncInterval,
-                heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
-    }
+  public AgentConfig withDockerHost(String value) {
+    return new AgentConfig(collectorTarget, stateDir, value, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+  }
 
-    public AgentConfig withResyncInterval(Duration value) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, value,
-                heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
-    }
+  public AgentConfig withHostName(String value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, Optional.ofNullable(value), labels,
+        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+  }
 
-    public AgentConfig withHeartbeatInterval(Duration value) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-                value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
-    }
+  public AgentConfig withLabels(Map<String, String> value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, value, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+  }
 
-    public AgentConfig withReconnectBackoff(Duration min, Duration max) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-                heartbeatInterval, min, max, maxInFlight, dockerApiVersion);
-    }
+  public AgentConfig withResyncInterval(Duration value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, value,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+  }
 
-    public AgentConfig withMaxInFlight(int value) {
-        return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-                heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion);
-    }
+  public AgentConfig withHeartbeatInterval(Duration value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+  }
 
-    private static void requirePositive(String name, Duration d) {
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
+  public AgentConfig withReconnectBackoff(Duration min, Duration max) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, min, max, maxInFlight, dockerApiVersion);
+  }
+
+  public AgentConfig withMaxInFlight(int value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion);
+  }
+
+  private static void requirePositive(String name, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be positive, got " + d);
     }
+  }
 }

@@ -24,92 +24,92 @@ import org.slf4j.LoggerFactory;
  */
 public final class HostIdentity implements Supplier<HostFacts> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HostIdentity.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HostIdentity.class);
 
-    private final Supplier<HostFacts> engineFacts;
-    private final Optional<String> hostNameOverride;
-    private final Map<String, String> labels;
+  private final Supplier<HostFacts> engineFacts;
+  private final Optional<String> hostNameOverride;
+  private final Map<String, String> labels;
 
-    public HostIdentity(Supplier<HostFacts> engineFacts, Optional<String> hostNameOverride, Map<String, String> labels) {
-        this.engineFacts = engineFacts;
-        this.hostNameOverride = hostNameOverride;
-        this.labels = Map.copyOf(labels);
+  public HostIdentity(Supplier<HostFacts> engineFacts, Optional<String> hostNameOverride, Map<String, String> labels) {
+    this.engineFacts = engineFacts;
+    this.hostNameOverride = hostNameOverride;
+    this.labels = Map.copyOf(labels);
+  }
+
+  @Override
+  public HostFacts get() {
+    HostFacts.Builder facts = engineFacts.get().toBuilder()
+        .setHostName(hostNameOverride.orElseGet(HostIdentity::machineHostName))
+        .clearIps()
+        .addAllIps(addresses())
+        .putAllLabels(labels);
+    if (facts.getOs().isEmpty()) {
+      osRelease().ifPresent(facts::setOs);
     }
-
-    @Override
-    public HostFacts get() {
-        HostFacts.Builder facts = engineFacts.get().toBuilder()
-                .setHostName(hostNameOverride.orElseGet(HostIdentity::machineHostName))
-                .clearIps()
-                .addAllIps(addresses())
-                .putAllLabels(labels);
-        if (facts.getOs().isEmpty()) {
-            osRelease().ifPresent(facts::setOs);
-        }
-        if (facts.getKernel().isEmpty()) {
-            facts.setKernel(System.getProperty("os.version", ""));
-        }
-        if (facts.getArchitecture().isEmpty()) {
-            facts.setArchitecture(System.getProperty("os.arch", ""));
-        }
-        if (facts.getCpus() == 0) {
-            facts.setCpus(Runtime.getRuntime().availableProcessors());
-        }
-        return facts.build();
+    if (facts.getKernel().isEmpty()) {
+      facts.setKernel(System.getProperty("os.version", ""));
     }
-
-    static String machineHostName() {
-        try {
-            Path etcHostname = Path.of("/etc/hostname");
-            if (Files.isReadable(etcHostname)) {
-                String name = Files.readString(etcHostname).strip();
-                if (!name.isEmpty()) {
-                    return name;
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot read /etc/hostname", e);
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+    if (facts.getArchitecture().isEmpty()) {
+      facts.setArchitecture(System.getProperty("os.arch", ""));
     }
-
-    /** Non-loopback, non-link-local addresses of interfaces that are up, sorted for a stable Hello. */
-    static List<String> addresses() {
-        List<String> result = new ArrayList<>();
-        try {
-            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (!nic.isUp() || nic.isLoopback()) {
-                    continue;
-                }
-                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-                    if (address.isLoopbackAddress() || address.isLinkLocalAddress()) {
-                        continue;
-                    }
-                    String text = address.getHostAddress();
-                    int zone = text.indexOf('%');
-                    result.add(zone < 0 ? text : text.substring(0, zone));
-                }
-            }
-        } catch (SocketException e) {
-            LOG.debug("cannot list network interfaces", e);
-        }
-        return result.stream().distinct().sorted().toList();
+    if (facts.getCpus() == 0) {
+      facts.setCpus(Runtime.getRuntime().availableProcessors());
     }
+    return facts.build();
+  }
 
-    static Optional<String> osRelease() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
-                if (line.startsWith("PRETTY_NAME=")) {
-                    return Optional.of(line.substring("PRETTY_NAME=".length()).replace("\"", "").strip());
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot read /etc/os-release", e);
+  static String machineHostName() {
+    try {
+      Path etcHostname = Path.of("/etc/hostname");
+      if (Files.isReadable(etcHostname)) {
+        String name = Files.readString(etcHostname).strip();
+        if (!name.isEmpty()) {
+          return name;
         }
-        return Optional.empty();
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read /etc/hostname", e);
     }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /** Non-loopback, non-link-local addresses of interfaces that are up, sorted for a stable Hello. */
+  static List<String> addresses() {
+    List<String> result = new ArrayList<>();
+    try {
+      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nic.isUp() || nic.isLoopback()) {
+          continue;
+        }
+        for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+          if (address.isLoopbackAddress() || address.isLinkLocalAddress()) {
+            continue;
+          }
+          String text = address.getHostAddress();
+          int zone = text.indexOf('%');
+          result.add(zone < 0 ? text : text.substring(0, zone));
+        }
+      }
+    } catch (SocketException e) {
+      LOG.debug("cannot list network interfaces", e);
+    }
+    return result.stream().distinct().sorted().toList();
+  }
+
+  static Optional<String> osRelease() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+        if (line.startsWith("PRETTY_NAME=")) {
+          return Optional.of(line.substring("PRETTY_NAME=".length()).replace("\"", "").strip());
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read /etc/os-release", e);
+    }
+    return Optional.empty();
+  }
 }

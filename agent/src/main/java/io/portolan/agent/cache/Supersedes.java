@@ -8,33 +8,33 @@ import java.util.Objects;
  */
 public sealed interface Supersedes {
 
-    /** The newest state of one object ("i:&lt;imageId&gt;" or "c:&lt;containerId&gt;") replaces its older unacked delta. */
-    record SameObject(String key) implements Supersedes {
-        public SameObject {
-            Objects.requireNonNull(key, "key");
-            if (key.isEmpty()) {
-                throw new IllegalArgumentException("object key must not be empty");
-            }
-        }
+  /** The newest state of one object ("i:&lt;imageId&gt;" or "c:&lt;containerId&gt;") replaces its older unacked delta. */
+  record SameObject(String key) implements Supersedes {
+    public SameObject {
+      Objects.requireNonNull(key, "key");
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("object key must not be empty");
+      }
     }
+  }
 
-    /** The first chunk of a full snapshot: every older unacked message is obsolete. */
-    record Everything() implements Supersedes {
-    }
+  /** The first chunk of a full snapshot: every older unacked message is obsolete. */
+  record Everything() implements Supersedes {
+  }
 
-    /** A message that replaces nothing, such as a later chunk of the snapshot being written. */
-    record Nothing() implements Supersedes {
-    }
+  /** A message that replaces nothing, such as a later chunk of the snapshot being written. */
+  record Nothing() implements Supersedes {
+  }
 
-    static Supersedes object(String key) {
-        return new SameObject(key);
-    }
+  static Supersedes object(String key) {
+    return new SameObject(key);
+  }
 
-    static Supersedes everything() {
-        return new Everything();
-    }
+  static Supersedes everything() {
+    return new Everything();
+  }
 
-    static Supersedes nothing() {
-        return new Nothing();
-    }
+  static Supersedes nothing() {
+    return new Nothing();
+  }
 }

@@ -11,18 +11,18 @@ import java.util.List;
  */
 public interface InventoryListener {
 
-    /** Everything on the engine at {@code takenAt}; anything not listed is gone. */
-    void snapshot(Instant takenAt, List<Image> images, List<Container> containers);
+  /** Everything on the engine at {@code takenAt}; anything not listed is gone. */
+  void snapshot(Instant takenAt, List<Image> images, List<Container> containers);
 
-    /** An image appeared or its tags/digests changed. */
-    void imageUpserted(Instant observedAt, Image image);
+  /** An image appeared or its tags/digests changed. */
+  void imageUpserted(Instant observedAt, Image image);
 
-    /** An image (by config digest) is no longer on the engine. */
-    void imageRemoved(Instant observedAt, String imageId);
+  /** An image (by config digest) is no longer on the engine. */
+  void imageRemoved(Instant observedAt, String imageId);
 
-    /** A container appeared or changed state. */
-    void containerUpserted(Instant observedAt, Container container);
+  /** A container appeared or changed state. */
+  void containerUpserted(Instant observedAt, Container container);
 
-    /** A container is no longer on the engine. */
-    void containerRemoved(Instant observedAt, String containerId);
+  /** A container is no longer on the engine. */
+  void containerRemoved(Instant observedAt, String containerId);
 }

@@ -10,47 +10,47 @@ import java.util.random.RandomGenerator;
  */
 public final class Backoff {
 
-    private final Duration min;
-    private final Duration max;
-    private final RandomGenerator random;
-    private int attempt;
+  private final Duration min;
+  private final Duration max;
+  private final RandomGenerator random;
+  private int attempt;
 
-    public Backoff(Duration min, Duration max, RandomGenerator random) {
-        if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
-            throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + " / " + max);
-        }
-        this.min = min;
-        this.max = max;
-        this.random = Objects.requireNonNull(random, "random");
+  public Backoff(Duration min, Duration max, RandomGenerator random) {
+    if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+      throw new IllegalArgumentException("backoff needs 0 < min <= max, got " + min + " / " + max);
     }
+    this.min = min;
+    this.max = max;
+    this.random = Objects.requireNonNull(random, "random");
+  }
 
-    /** The delay before the next attempt; each call widens the window until it reaches max. */
-    public Duration next() {
-        long ceiling = ceilingNanos(attempt);
-        if (attempt < 62) {
-            attempt++;
-        }
-        // Never zero: a zero delay would turn a persistent failure into a busy loop.
-        long floor = Math.min(min.toNanos() / 2, ceiling);
-        return Duration.ofNanos(floor + (long) (random.nextDouble() * (ceiling - floor)));
+  /** The delay before the next attempt; each call widens the window until it reaches max. */
+  public Duration next() {
+    long ceiling = ceilingNanos(attempt);
+    if (attempt < 62) {
+      attempt++;
     }
+    // Never zero: a zero delay would turn a persistent failure into a busy loop.
+    long floor = Math.min(min.toNanos() / 2, ceiling);
+    return Duration.ofNanos(floor + (long) (random.nextDouble() * (ceiling - floor)));
+  }
 
-    /** The upper bound of the next delay, without consuming an attempt. */
-    public Duration ceiling() {
-        return Duration.ofNanos(ceilingNanos(attempt));
-    }
+  /** The upper bound of the next delay, without consuming an attempt. */
+  public Duration ceiling() {
+    return Duration.ofNanos(ceilingNanos(attempt));
+  }
 
-    /** Starts over from min, after a success. */
-    public void reset() {
-        attempt = 0;
-    }
+  /** Starts over from min, after a success. */
+  public void reset() {
+    attempt = 0;
+  }
 
-    private long ceilingNanos(int n) {
-        long base = min.toNanos();
-        long maxNanos = max.toNanos();
-        if (n >= 62 || base > (maxNanos >> Math.min(n, 62))) {
-            return maxNanos;
-        }
-        return Math.min(maxNanos, base << n);
+  private long ceilingNanos(int n) {
+    long base = min.toNanos();
+    long maxNanos = max.toNanos();
+    if (n >= 62 || base > (maxNanos >> Math.min(n, 62))) {
+      return maxNanos;
     }
+    return Math.min(maxNanos, base << n);
+  }
 }
