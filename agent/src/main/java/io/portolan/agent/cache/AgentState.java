@@ -50,6 +50,7 @@ public final class AgentState implements AutoCloseable {
   private final ColumnFamilyHandle meta;
   private final ColumnFamilyHandle outbox;
   private final ColumnFamilyHandle latest;
+  private final ColumnFamilyHandle layers;
   private final String agentId;
   /** Mirror of the outbox keys, so depth and windowed reads need no scan. */
   private final NavigableSet<Long> outboxSeqs = new TreeSet<>();
@@ -68,6 +69,7 @@ public final class AgentState implements AutoCloseable {
     this.meta = handles.get(1);
     this.outbox = handles.get(2);
     this.latest = handles.get(3);
+    this.layers = handles.get(4);
 
     byte[] id = db.get(meta, AGENT_ID);
     if (id == null) {
@@ -111,7 +113,8 @@ public final class AgentState implements AutoCloseable {
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(bytes("meta"), cfOptions),
         new ColumnFamilyDescriptor(bytes("outbox"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("latest"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("latest"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("layers"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db = null;
     try {
@@ -244,6 +247,45 @@ public final class AgentState implements AutoCloseable {
     }
     outboxSeqs.headSet(seq, true).clear();
     lastAckedSeq = newAcked;
+  }
+
+  /** The cached findings stored under {@code key} in the layer cache, if any. */
+  public synchronized java.util.Optional<byte[]> cachedLayer(String key) {
+    ensureOpen();
+    try {
+      return java.util.Optional.ofNullable(db.get(layers, bytes(key)));
+    } catch (RocksDBException e) {
+      throw new AgentStateException(dir, "cannot read the layer cache in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stores one layer's findings; a cache write need not be synced, it can always be recomputed. */
+  public synchronized void cacheLayer(String key, byte[] value) {
+    ensureOpen();
+    try (WriteOptions relaxed = new WriteOptions().setSync(false)) {
+      db.put(layers, relaxed, bytes(key), value);
+    } catch (RocksDBException e) {
+      throw new AgentStateException(dir, "cannot write the layer cache in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes the cache entries whose key {@code keep} rejects; returns how many went. */
+  public synchronized int pruneLayers(java.util.function.Predicate<String> keep) {
+    ensureOpen();
+    int removed = 0;
+    try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(layers)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        if (!keep.test(new String(it.key(), StandardCharsets.UTF_8))) {
+          batch.delete(layers, it.key());
+          removed++;
+        }
+      }
+      it.status();
+      if (removed > 0) db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new AgentStateException(dir, "cannot prune the layer cache in " + dir + ": " + e.getMessage(), e);
+    }
+    return removed;
   }
 
   /** All unacknowledged messages with a seq above {@code afterSeq}, in seq order. */

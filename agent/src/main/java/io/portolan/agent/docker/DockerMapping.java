@@ -112,7 +112,8 @@ final class DockerMapping {
       HistoryEntry.Builder entry = HistoryEntry.newBuilder()
           .setCreatedBy(redactCreatedBy(h.getCreatedBy()))
           .setComment(nonNull(h.getComment()))
-          .setEmptyLayer(!layer[i]);
+          .setEmptyLayer(!layer[i])
+          .setSizeBytes(Math.max(0, orZero(h.getSize())));
       if (h.getCreated() != null && h.getCreated() > 0) {
         entry.setCreated(Timestamp.newBuilder().setSeconds(h.getCreated()));
       }

@@ -93,6 +93,7 @@ public final class CollectorLink implements AutoCloseable {
   private final StateChangeLog stateLog;
   private final ScheduledExecutorService loop;
 
+  private volatile InventoryExchange inventory = InventoryExchange.NONE;
   private Session current;
   private ScheduledFuture<?> pendingReconnect;
   private boolean started;
@@ -125,6 +126,52 @@ public final class CollectorLink implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * The other end of the layer inventory exchange: told when a stream is (re)established, so it
+   * re-offers its images, and handed the collector's wants.
+   */
+  public interface InventoryExchange {
+    InventoryExchange NONE = new InventoryExchange() {
+      @Override
+      public void connected() {}
+
+      @Override
+      public void wanted(io.portolan.proto.agent.v1.LayerWant want) {}
+    };
+
+    void connected();
+
+    void wanted(io.portolan.proto.agent.v1.LayerWant want);
+  }
+
+  /** Set once while wiring, before {@link #start()} (the exchange needs the link to send). */
+  public void setInventoryExchange(InventoryExchange exchange) {
+    this.inventory = Objects.requireNonNull(exchange, "exchange");
+  }
+
+  /**
+   * Sends a message that needs no acknowledgement (seq 0), such as a layer offer, if a stream is
+   * up; returns whether it was handed to the stream. Offers are repeated on every reconnect.
+   */
+  public boolean sendNow(AgentMessage message) {
+    if (message.getSeq() != 0) throw new IllegalArgumentException("durable messages go through the outbox");
+    java.util.concurrent.CompletableFuture<Boolean> sent = new java.util.concurrent.CompletableFuture<>();
+    run(() -> {
+      Session s = current;
+      if (s != null && s.isWelcomed()) {
+        s.sendEphemeral(message);
+        sent.complete(true);
+      } else {
+        sent.complete(false);
+      }
+    });
+    try {
+      return sent.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   /** Dials the collector; returns at once, connecting and reconnecting happen in the background. */
@@ -308,6 +355,7 @@ public final class CollectorLink implements AutoCloseable {
         case WELCOME -> welcome(message.getWelcome());
         case ACK -> ack(message.getAck().getSeq());
         case COMMAND -> command(message.getCommand());
+        case LAYER_WANT -> inventory.wanted(message.getLayerWant());
         case BODY_NOT_SET -> LOG.debug("ignoring a collector message of a newer protocol");
       }
     }
@@ -348,6 +396,15 @@ public final class CollectorLink implements AutoCloseable {
           this::heartbeat, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
       // Whatever happened while disconnected (or was compacted away) heals through a fresh snapshot.
       requestResync.run();
+      inventory.connected();
+    }
+
+    boolean isWelcomed() {
+      return welcomed && !ended;
+    }
+
+    void sendEphemeral(AgentMessage message) {
+      send(message);
     }
 
     private void ack(long seq) {
