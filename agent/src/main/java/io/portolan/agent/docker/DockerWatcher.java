@@ -298,11 +298,31 @@ public final class DockerWatcher implements AutoCloseable {
   }
 
   private DockerClient connect() {
+    Negotiated n = negotiate(settings.dockerHost(), settings.apiVersion());
+    try {
+      Info info = n.client().infoCmd().exec();
+      engineFacts = facts(n.version(), info, n.apiVersion());
+      firstContact.countDown();
+      return n.client();
+    } catch (RuntimeException e) {
+      try {
+        n.client().close();
+      } catch (IOException closeFailure) {
+        e.addSuppressed(closeFailure);
+      }
+      throw e;
+    }
+  }
+
+  /** A client speaking the pinned API version, or the engine's own when that is older. */
+  record Negotiated(DockerClient client, Version version, String apiVersion) {}
+
+  static Negotiated negotiate(String dockerHost, String pinnedVersion) {
     // Ask unversioned first: an engine older than the pinned version rejects versioned calls.
-    RemoteApiVersion pinned = RemoteApiVersion.parseConfig(settings.apiVersion());
-    String apiVersion = settings.apiVersion();
+    RemoteApiVersion pinned = RemoteApiVersion.parseConfig(pinnedVersion);
+    String apiVersion = pinnedVersion;
     Version version;
-    try (DockerClient probe = client(RemoteApiVersion.UNKNOWN_VERSION)) {
+    try (DockerClient probe = client(dockerHost, RemoteApiVersion.UNKNOWN_VERSION)) {
       version = probe.versionCmd().exec();
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -311,29 +331,16 @@ public final class DockerWatcher implements AutoCloseable {
     if (!RemoteApiVersion.UNKNOWN_VERSION.equals(engineMax) && !engineMax.isGreaterOrEqual(pinned)) {
       apiVersion = version.getApiVersion();
     }
-    DockerClient client = client(RemoteApiVersion.parseConfig(apiVersion));
-    try {
-      Info info = client.infoCmd().exec();
-      engineFacts = facts(version, info, apiVersion);
-      firstContact.countDown();
-      return client;
-    } catch (RuntimeException e) {
-      try {
-        client.close();
-      } catch (IOException closeFailure) {
-        e.addSuppressed(closeFailure);
-      }
-      throw e;
-    }
+    return new Negotiated(client(dockerHost, RemoteApiVersion.parseConfig(apiVersion)), version, apiVersion);
   }
 
-  private DockerClient client(RemoteApiVersion apiVersion) {
+  private static DockerClient client(String dockerHost, RemoteApiVersion apiVersion) {
     DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-        .withDockerHost(settings.dockerHost())
+        .withDockerHost(dockerHost)
         .withApiVersion(apiVersion)
         .build();
     ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-        .dockerHost(URI.create(settings.dockerHost()))
+        .dockerHost(URI.create(dockerHost))
         .maxConnections(8)
         .connectionTimeout(Duration.ofSeconds(5))
         .build();

@@ -1,0 +1,35 @@
+package io.portolan.inventory.image;
+
+import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.analyzer.Package;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An image's final inventory: the packages that survive every layer's changes and whiteouts, each
+ * attributed to the layer that last added or changed it, plus what each layer added, changed and
+ * removed. It is a pure function of the ordered per-layer findings.
+ */
+public record ImageInventory(
+    Optional<OsRelease> os,
+    List<InstalledPackage> packages,
+    List<LayerChanges> layers,
+    List<LayerFindings.LayerError> errors) {
+  public ImageInventory {
+    packages = List.copyOf(packages);
+    layers = List.copyOf(layers);
+    errors = List.copyOf(errors);
+  }
+
+  /** A package in the final image; {@code path} is the database or manifest that records it. */
+  public record InstalledPackage(Package pkg, String path, String diffId) {}
+
+  /** One layer's effect on the package set, in image order. */
+  public record LayerChanges(String diffId, List<Package> added, List<Package> changed, List<Package> removed) {
+    public LayerChanges {
+      added = List.copyOf(added);
+      changed = List.copyOf(changed);
+      removed = List.copyOf(removed);
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package io.portolan.inventory.image;
+
+import io.portolan.inventory.analyzer.Analyzer;
+import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.layer.EntryContent;
+import io.portolan.inventory.layer.LayerEnd;
+import io.portolan.inventory.layer.LayerEntry;
+import io.portolan.inventory.layer.LayerHandler;
+import io.portolan.inventory.layer.LayerRef;
+import io.portolan.inventory.layer.LayerSource;
+import io.portolan.inventory.layer.LayerStart;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Runs analyzers over an image's layers in one walk per layer: every file is offered to the
+ * analyzers that want it and its content is read once. Produces one {@link LayerFindings} per
+ * (layer, analyzer) that the cache does not already hold; a layer whose analyzers are all cached
+ * is not read at all (or, in a stream whose layers are named only after reading, is read only to
+ * learn its diff ID).
+ */
+public final class LayerAnalysis {
+  /** Files wanted by several analyzers are buffered in memory up to this size. */
+  public static final long DEFAULT_SHARED_BUFFER_BYTES = 64L * 1024 * 1024;
+
+  private final List<Analyzer> analyzers;
+  private final FindingsCache cache;
+  private final long maxSharedBufferBytes;
+
+  public LayerAnalysis(List<Analyzer> analyzers, FindingsCache cache) {
+    this(analyzers, cache, DEFAULT_SHARED_BUFFER_BYTES);
+  }
+
+  public LayerAnalysis(List<Analyzer> analyzers, FindingsCache cache, long maxSharedBufferBytes) {
+    this.analyzers = List.copyOf(analyzers);
+    this.cache = cache;
+    this.maxSharedBufferBytes = maxSharedBufferBytes;
+  }
+
+  /**
+   * The outcome of one analysis. {@code diffIds} is the image's layer order (empty if the image
+   * itself was unreadable, see {@code imageError}); {@code findings} holds the freshly computed
+   * findings in that order. Findings of layers listed in {@code failures} are incomplete: show
+   * them, but do not cache them.
+   */
+  public record Result(List<String> diffIds, List<LayerFindings> findings, List<LayerFailure> failures,
+      Optional<String> imageError) {
+    public Result {
+      diffIds = List.copyOf(diffIds);
+      findings = List.copyOf(findings);
+      failures = List.copyOf(failures);
+    }
+  }
+
+  /** A layer that could not be read whole; {@code diffId} is "" if even that is unknown. */
+  public record LayerFailure(String diffId, String location, String message) {}
+
+  /** Walks {@code source} once. Never throws for bad input: problems land in the result. */
+  public Result run(LayerSource source) {
+    Map<String, List<LayerFindings>> byDiffId = new LinkedHashMap<>();
+    Map<String, Run> failedUnnamed = new HashMap<>();
+    Map<String, LayerFailure> failures = new LinkedHashMap<>();
+    List<LayerRef> refs;
+    Optional<String> imageError = Optional.empty();
+    try {
+      refs = source.walk(start -> startLayer(start, byDiffId)
+          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, failures)));
+    } catch (IOException | RuntimeException e) {
+      refs = List.of();
+      imageError = Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    for (LayerRef ref : refs) {
+      if (ref.error().isEmpty() || failures.containsKey(ref.diffId())) {
+        continue;
+      }
+      Run run = failedUnnamed.remove(ref.location());
+      List<Analyzer> pending = run != null ? run.pending : uncached(ref.diffId());
+      List<LayerFindings> broken = new ArrayList<>();
+      for (Analyzer a : pending) {
+        if (run != null) {
+          broken.add(run.findings(ref.diffId(), a, Optional.of(ref.error().get())));
+        } else {
+          broken.add(new LayerFindings(ref.diffId(), a.name(), a.version(), List.of(), List.of(), List.of(),
+              List.of(new LayerFindings.LayerError(ref.location(), ref.error().get()))));
+        }
+      }
+      byDiffId.put(ref.diffId(), broken); // a layer that hashed to another diff ID proves nothing
+      failures.put(ref.diffId(), new LayerFailure(ref.diffId(), ref.location(), ref.error().get()));
+    }
+    for (Map.Entry<String, Run> unnamed : failedUnnamed.entrySet()) {
+      failures.putIfAbsent(unnamed.getKey(), new LayerFailure("", unnamed.getKey(), unnamed.getValue().failure));
+    }
+    List<String> diffIds = refs.stream().map(LayerRef::diffId).toList();
+    List<LayerFindings> findings = new ArrayList<>();
+    if (imageError.isPresent()) {
+      byDiffId.values().forEach(findings::addAll);
+    } else {
+      for (String diffId : new LinkedHashSet<>(diffIds)) {
+        findings.addAll(byDiffId.getOrDefault(diffId, List.of()));
+      }
+    }
+    return new Result(diffIds, findings, new ArrayList<>(failures.values()), imageError);
+  }
+
+  private Optional<List<Analyzer>> startLayer(LayerStart start, Map<String, List<LayerFindings>> done) {
+    if (start.diffId().isEmpty()) {
+      return Optional.of(analyzers); // only reading tells which layer this is
+    }
+    String diffId = start.diffId().get();
+    List<Analyzer> pending = uncached(diffId);
+    return pending.isEmpty() || done.containsKey(diffId) ? Optional.empty() : Optional.of(pending);
+  }
+
+  private List<Analyzer> uncached(String diffId) {
+    return analyzers.stream().filter(a -> !cache.contains(diffId, a.name(), a.version())).toList();
+  }
+
+  /** One layer being read: what each pending analyzer has found so far. */
+  private final class Run implements LayerHandler {
+    private final LayerStart start;
+    private final List<Analyzer> pending;
+    private final Map<String, List<LayerFindings>> byDiffId;
+    private final Map<String, Run> failedUnnamed;
+    private final Map<String, LayerFailure> failures;
+    private final Map<Analyzer, List<FileFindings>> files = new HashMap<>();
+    private final Map<Analyzer, List<LayerFindings.LayerError>> errors = new HashMap<>();
+    private final Set<String> whiteouts = new LinkedHashSet<>();
+    private final Set<String> opaque = new LinkedHashSet<>();
+    private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
+    private String failure = "";
+
+    Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
+        Map<String, Run> failedUnnamed, Map<String, LayerFailure> failures) {
+      this.start = start;
+      this.pending = pending;
+      this.byDiffId = byDiffId;
+      this.failedUnnamed = failedUnnamed;
+      this.failures = failures;
+    }
+
+    @Override
+    public void entry(LayerEntry entry, EntryContent content) {
+      if (entry.type() == LayerEntry.Type.DIRECTORY) {
+        return;
+      }
+      List<Analyzer> wanting = pending.stream().filter(a -> a.wants(entry.path())).toList();
+      if (wanting.isEmpty()) {
+        return;
+      }
+      if (entry.type() != LayerEntry.Type.FILE) {
+        // Something that is not a readable file now sits at a wanted path: it hides the lower file.
+        for (Analyzer a : wanting) {
+          files.computeIfAbsent(a, k -> new ArrayList<>()).add(empty(entry.path(), a));
+        }
+        return;
+      }
+      List<Analyzer> fitting = new ArrayList<>();
+      for (Analyzer a : wanting) {
+        if (entry.size() > a.maxFileBytes()) {
+          error(a, entry.path(), entry.path() + " is " + entry.size() + " bytes, larger than the "
+              + a.maxFileBytes() + "-byte limit of " + a.name() + "; not read");
+        } else {
+          fitting.add(a);
+        }
+      }
+      if (fitting.isEmpty()) {
+        return;
+      }
+      long limit = fitting.stream().mapToLong(Analyzer::maxFileBytes).max().orElseThrow();
+      if (fitting.size() == 1 || entry.size() > maxSharedBufferBytes) {
+        // One reader gets the stream; a shared file too large to buffer goes to the first only.
+        for (Analyzer other : fitting.subList(1, fitting.size())) {
+          error(other, entry.path(), entry.path() + " is " + entry.size() + " bytes, too large to share between "
+              + "analyzers; read by " + fitting.get(0).name() + " only");
+        }
+        Analyzer a = fitting.get(0);
+        try (InputStream in = content.open(a.maxFileBytes())) {
+          analyze(a, entry, in);
+        } catch (IOException e) {
+          error(a, entry.path(), message(e));
+        }
+        return;
+      }
+      byte[] data;
+      try (InputStream in = content.open(limit)) {
+        data = in.readNBytes((int) Math.min(entry.size(), maxSharedBufferBytes));
+      } catch (IOException e) {
+        fitting.forEach(a -> error(a, entry.path(), message(e)));
+        return;
+      }
+      for (Analyzer a : fitting) {
+        analyze(a, entry, new ByteArrayInputStream(data));
+      }
+    }
+
+    private void analyze(Analyzer a, LayerEntry entry, InputStream in) {
+      try {
+        List<FileFindings> found = a.analyze(entry.path(), in, entry.size());
+        files.computeIfAbsent(a, k -> new ArrayList<>())
+            .addAll(found.isEmpty() ? List.of(empty(entry.path(), a)) : found);
+      } catch (IOException e) {
+        error(a, entry.path(), message(e));
+      } catch (RuntimeException e) {
+        // A parser bug must cost one file, not the layer.
+        error(a, entry.path(), a.name() + " failed on " + entry.path() + ": " + e);
+      }
+    }
+
+    private FileFindings empty(String path, Analyzer a) {
+      return new FileFindings(path, a.name(), List.of(), Optional.empty());
+    }
+
+    private void error(Analyzer a, String path, String message) {
+      errors.computeIfAbsent(a, k -> new ArrayList<>()).add(new LayerFindings.LayerError(path, message));
+    }
+
+    @Override
+    public void whiteout(String path) {
+      whiteouts.add(path);
+    }
+
+    @Override
+    public void opaqueDirectory(String directory) {
+      opaque.add(directory);
+    }
+
+    @Override
+    public void warning(String path, String message) {
+      layerErrors.add(new LayerFindings.LayerError(path, message));
+    }
+
+    @Override
+    public void end(LayerEnd end) {
+      switch (end) {
+        case LayerEnd.Complete complete -> {
+          String diffId = complete.diffId();
+          if (byDiffId.containsKey(diffId)) {
+            return; // the same layer twice in one image
+          }
+          List<LayerFindings> result = new ArrayList<>();
+          for (Analyzer a : pending) {
+            if (start.diffId().isPresent() || !cache.contains(diffId, a.name(), a.version())) {
+              result.add(findings(diffId, a, Optional.empty()));
+            }
+          }
+          byDiffId.put(diffId, result);
+        }
+        case LayerEnd.Failed failed -> {
+          failure = failed.message();
+          Optional<String> diffId = failed.diffId().or(start::diffId);
+          if (diffId.isEmpty()) {
+            failedUnnamed.put(failed.location(), this);
+            return;
+          }
+          List<LayerFindings> result = new ArrayList<>();
+          for (Analyzer a : pending) {
+            result.add(findings(diffId.get(), a, Optional.of(failed.message())));
+          }
+          byDiffId.put(diffId.get(), result);
+          failures.put(diffId.get(), new LayerFailure(diffId.get(), failed.location(), failed.message()));
+        }
+      }
+    }
+
+    LayerFindings findings(String diffId, Analyzer a, Optional<String> layerFailure) {
+      List<LayerFindings.LayerError> all = new ArrayList<>(layerErrors);
+      all.addAll(errors.getOrDefault(a, List.of()));
+      layerFailure.ifPresent(m -> all.add(new LayerFindings.LayerError(start.location(), m)));
+      return new LayerFindings(diffId, a.name(), a.version(), files.getOrDefault(a, List.of()),
+          List.copyOf(whiteouts), List.copyOf(opaque), all);
+    }
+  }
+
+  private static String message(IOException e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+}

@@ -1,0 +1,187 @@
+package io.portolan.inventory.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.analyzer.Package;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ImageInventoriesTest {
+  static final String STATUS = "var/lib/dpkg/status";
+
+  static Package deb(String name, String version) {
+    return new Package("deb", name, version, "amd64", name, version, "", "", "pkg:deb/debian/" + name, Map.of());
+  }
+
+  static FileFindings file(String path, Package... packages) {
+    return new FileFindings(path, "dpkg", List.of(packages), Optional.empty());
+  }
+
+  static LayerFindings layer(String diffId, List<FileFindings> files, List<String> whiteouts, List<String> opaque) {
+    return new LayerFindings(diffId, "dpkg", 1, files, whiteouts, opaque, List.of());
+  }
+
+  static LayerFindings layer(String diffId, FileFindings... files) {
+    return layer(diffId, List.of(files), List.of(), List.of());
+  }
+
+  static List<String> names(List<Package> packages) {
+    return packages.stream().map(p -> p.name() + "@" + p.version()).toList();
+  }
+
+  @Test
+  void packagesAreAttributedToTheLayerThatLastAddedOrChangedThem() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file(STATUS, deb("base", "1"), deb("libc", "2.36"))),
+        layer("L1", file(STATUS, deb("base", "1"), deb("libc", "2.36"), deb("curl", "7"))),
+        layer("L2", file(STATUS, deb("base", "1"), deb("libc", "2.37"), deb("curl", "7")))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name(), p -> p.pkg().version(), ImageInventory.InstalledPackage::diffId)
+        .containsExactlyInAnyOrder(tuple("base", "1", "L0"), tuple("libc", "2.37", "L2"), tuple("curl", "7", "L1"));
+    assertThat(inv.layers()).extracting(ImageInventory.LayerChanges::diffId).containsExactly("L0", "L1", "L2");
+    assertThat(names(inv.layers().get(0).added())).containsExactlyInAnyOrder("base@1", "libc@2.36");
+    assertThat(names(inv.layers().get(1).added())).containsExactly("curl@7");
+    assertThat(inv.layers().get(1).changed()).isEmpty();
+    assertThat(names(inv.layers().get(2).changed())).containsExactly("libc@2.37");
+    assertThat(inv.layers().get(2).added()).isEmpty();
+    assertThat(inv.layers().get(2).removed()).isEmpty();
+  }
+
+  @Test
+  void purgeInAnUpperLayerRemovesThePackage() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file(STATUS, deb("base", "1"))),
+        layer("L1", file(STATUS, deb("base", "1"), deb("vim", "9"), deb("vim-common", "9"))),
+        layer("L2", file(STATUS, deb("base", "1")))));
+
+    assertThat(names(inv.packages().stream().map(ImageInventory.InstalledPackage::pkg).toList())).containsExactly("base@1");
+    assertThat(names(inv.layers().get(2).removed())).containsExactlyInAnyOrder("vim@9", "vim-common@9");
+    assertThat(inv.packages().getFirst().diffId()).isEqualTo("L0");
+  }
+
+  @Test
+  void fileWhiteoutDeletesThePathAndEverythingUnderIt() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file("var/lib/dpkg/status.d/a", deb("a", "1")), file("var/lib/dpkg/status.d/b", deb("b", "1")),
+            file("opt/app/pkg.json", deb("app", "1"))),
+        layer("L1", List.of(), List.of("var/lib/dpkg/status.d/a", "opt"), List.of())));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name()).containsExactly("b");
+    assertThat(names(inv.layers().get(1).removed())).containsExactlyInAnyOrder("a@1", "app@1");
+  }
+
+  @Test
+  void opaqueDirectoryHidesLowerPathsButKeepsItsOwnNewFiles() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file("var/lib/dpkg/status.d/a", deb("a", "1")), file("var/lib/dpkg/status.d/b", deb("b", "1")),
+            file("var/lib/dpkgx/keep", deb("x", "1"))),
+        layer("L1", List.of(file("var/lib/dpkg/status.d/c", deb("c", "1"))), List.of(), List.of("var/lib/dpkg/status.d"))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name(), ImageInventory.InstalledPackage::diffId)
+        .containsExactlyInAnyOrder(tuple("c", "L1"), tuple("x", "L0"));
+    assertThat(names(inv.layers().get(1).removed())).containsExactlyInAnyOrder("a@1", "b@1");
+    assertThat(names(inv.layers().get(1).added())).containsExactly("c@1");
+  }
+
+  @Test
+  void rewrittenEmptyDatabaseHidesTheLowerOne() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file(STATUS, deb("a", "1"))),
+        layer("L1", file(STATUS))));
+
+    assertThat(inv.packages()).isEmpty();
+    assertThat(names(inv.layers().get(1).removed())).containsExactly("a@1");
+  }
+
+  @Test
+  void aPackageRemovedThenReAddedBelongsToTheLayerThatReAddedIt() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file(STATUS, deb("a", "1"))),
+        layer("L1", List.of(), List.of(STATUS), List.of()),
+        layer("L2", file(STATUS, deb("a", "1")))));
+
+    assertThat(inv.packages()).singleElement().extracting(ImageInventory.InstalledPackage::diffId).isEqualTo("L2");
+    assertThat(names(inv.layers().get(1).removed())).containsExactly("a@1");
+    assertThat(names(inv.layers().get(2).added())).containsExactly("a@1");
+  }
+
+  @Test
+  void sameKeyTwiceInOneDatabaseIsTrackedByVersion() {
+    Package k1 = new Package("rpm", "kernel", "5.14-1", "x86_64", "", "", "", "", "", Map.of());
+    Package k2 = new Package("rpm", "kernel", "5.14-2", "x86_64", "", "", "", "", "", Map.of());
+    Package k3 = new Package("rpm", "kernel", "5.14-3", "x86_64", "", "", "", "", "", Map.of());
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file("var/lib/rpm/rpmdb.sqlite", k1)),
+        layer("L1", file("var/lib/rpm/rpmdb.sqlite", k1, k2)),
+        layer("L2", file("var/lib/rpm/rpmdb.sqlite", k2, k3))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().version(), ImageInventory.InstalledPackage::diffId)
+        .containsExactly(tuple("5.14-2", "L1"), tuple("5.14-3", "L2"));
+    assertThat(names(inv.layers().get(1).added())).containsExactly("kernel@5.14-2");
+    assertThat(names(inv.layers().get(2).changed())).containsExactly("kernel@5.14-3");
+  }
+
+  @Test
+  void repeatedDiffIdsAndFindingsInAnyOrderAreStackedByTheGivenOrder() {
+    LayerFindings empty = layer("E");
+    ImageInventory inv = ImageInventories.of(List.of("L0", "E", "L1", "E"),
+        List.of(layer("L1", file(STATUS, deb("a", "2"))), empty, layer("L0", file(STATUS, deb("a", "1")))));
+
+    assertThat(inv.layers()).extracting(ImageInventory.LayerChanges::diffId).containsExactly("L0", "E", "L1", "E");
+    assertThat(inv.packages()).singleElement().satisfies(p -> {
+      assertThat(p.pkg().version()).isEqualTo("2");
+      assertThat(p.diffId()).isEqualTo("L1");
+    });
+  }
+
+  static FileFindings os(String path, String id, String version) {
+    return new FileFindings(path, "os-release", List.of(),
+        Optional.of(new OsRelease(id, id, version, "", id + " " + version, Optional.empty())));
+  }
+
+  static LayerFindings osLayer(String diffId, List<FileFindings> files, List<String> whiteouts) {
+    return new LayerFindings(diffId, "os-release", 1, files, whiteouts, List.of(), List.of());
+  }
+
+  @Test
+  void osComesFromTheMostTrustedSurvivingFile() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        osLayer("L0", List.of(os("usr/lib/os-release", "debian", "11"), os("etc/debian_version", "debian", "11.9")), List.of()),
+        osLayer("L1", List.of(os("etc/alpine-release", "alpine", "3.19.1")), List.of())));
+    assertThat(inv.os()).get().extracting(OsRelease::versionId).isEqualTo("11");
+
+    ImageInventory whitedOut = ImageInventories.of(List.of(
+        osLayer("L0", List.of(os("etc/os-release", "debian", "11"), os("etc/alpine-release", "alpine", "3.19.1")), List.of()),
+        osLayer("L1", List.of(), List.of("etc/os-release"))));
+    assertThat(whitedOut.os()).get().extracting(OsRelease::id).isEqualTo("alpine");
+  }
+
+  @Test
+  void distrolessIsDebianFromStatusDAndBaseFiles() {
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file("var/lib/dpkg/status.d/base", deb("base-files", "12.4+deb12u5")),
+            file("var/lib/dpkg/status.d/tzdata", deb("tzdata", "2024a")))));
+
+    assertThat(inv.os()).get().satisfies(os -> {
+      assertThat(os.id()).isEqualTo("debian");
+      assertThat(os.versionId()).isEqualTo("12");
+      assertThat(os.codename()).isEqualTo("bookworm");
+      assertThat(os.endOfLife()).contains(LocalDate.of(2028, 6, 30));
+    });
+    assertThat(ImageInventories.of(List.of(layer("L0", file(STATUS, deb("a", "1"))))).os()).isEmpty();
+  }
+
+  @Test
+  void errorsOfEveryLayerAreKept() {
+    LayerFindings broken = new LayerFindings("L0", "dpkg", 1, List.of(), List.of(), List.of(),
+        List.of(new LayerFindings.LayerError(STATUS, "corrupt at offset 12")));
+    assertThat(ImageInventories.of(List.of(broken)).errors()).extracting(LayerFindings.LayerError::message)
+        .containsExactly("corrupt at offset 12");
+  }
+}

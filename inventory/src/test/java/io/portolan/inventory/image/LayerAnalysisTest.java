@@ -1,0 +1,210 @@
+package io.portolan.inventory.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portolan.inventory.analyzer.AnalysisException;
+import io.portolan.inventory.analyzer.Analyzer;
+import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.analyzer.Package;
+import io.portolan.inventory.layer.DockerSaveLayerSource;
+import io.portolan.inventory.layer.SavedImageLayerSource;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LayerAnalysisTest {
+  @TempDir
+  Path dir;
+
+  /** Reports one package per line of every wanted file; "boom" makes it fail. */
+  static final class LineAnalyzer implements Analyzer {
+    final String name;
+    final String wanted;
+    final long max;
+    final List<String> seen = new ArrayList<>();
+
+    LineAnalyzer(String name, String wanted, long max) {
+      this.name = name;
+      this.wanted = wanted;
+      this.max = max;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int version() {
+      return 1;
+    }
+
+    @Override
+    public boolean wants(String path) {
+      return path.startsWith(wanted);
+    }
+
+    @Override
+    public long maxFileBytes() {
+      return max;
+    }
+
+    @Override
+    public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
+      seen.add(path);
+      String text = new String(content.readAllBytes(), StandardCharsets.UTF_8);
+      if (text.contains("boom")) {
+        throw new AnalysisException(path + ": boom at offset 0");
+      }
+      if (text.contains("crash")) {
+        throw new IllegalStateException("parser bug");
+      }
+      List<Package> packages = text.lines().filter(l -> !l.isBlank()).map(l -> pkg(l, "1")).toList();
+      return packages.isEmpty() ? List.of() : List.of(new FileFindings(path, name, packages, Optional.empty()));
+    }
+  }
+
+  static Package pkg(String name, String version) {
+    return new Package("deb", name, version, "amd64", name, version, "", "", "pkg:deb/" + name + "@" + version, Map.of());
+  }
+
+  static byte[] tar(Map<String, String> files) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        byte[] data = f.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+        e.setSize(data.length);
+        tar.putArchiveEntry(e);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
+  static String sha(byte[] data) throws Exception {
+    return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  static byte[] save(List<byte[]> layers, List<String> diffIds) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      List<String> paths = new ArrayList<>();
+      for (int i = 0; i < layers.size(); i++) {
+        put(tar, "l" + i + "/layer.tar", layers.get(i));
+        paths.add("\"l" + i + "/layer.tar\"");
+      }
+      put(tar, "config.json", ("{\"rootfs\":{\"diff_ids\":[" + String.join(",", diffIds.stream()
+          .map(d -> "\"" + d + "\"").toList()) + "]}}").getBytes(StandardCharsets.UTF_8));
+      put(tar, "manifest.json", ("[{\"Config\":\"config.json\",\"Layers\":[" + String.join(",", paths) + "]}]")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  static void put(TarArchiveOutputStream tar, String name, byte[] data) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name);
+    e.setSize(data.length);
+    tar.putArchiveEntry(e);
+    tar.write(data);
+    tar.closeArchiveEntry();
+  }
+
+  @Test
+  void oneWalkFeedsEveryAnalyzerThatWantsAFileAndKeepsEmptyFindings() throws Exception {
+    byte[] l0 = tar(Map.of("db/status", "a\nb\n", "db/empty", "", "other/x", "zzz"));
+    LineAnalyzer first = new LineAnalyzer("first", "db/", 1024);
+    LineAnalyzer second = new LineAnalyzer("second", "db/status", 1024);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(first, second), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
+
+    assertThat(result.imageError()).isEmpty();
+    assertThat(result.failures()).isEmpty();
+    assertThat(result.diffIds()).containsExactly(sha(l0));
+    assertThat(result.findings()).hasSize(2);
+    LayerFindings f = result.findings().stream().filter(x -> x.analyzer().equals("first")).findFirst().orElseThrow();
+    assertThat(f.files()).extracting(FileFindings::path).containsExactlyInAnyOrder("db/status", "db/empty");
+    assertThat(f.files()).filteredOn(x -> x.path().equals("db/empty")).singleElement()
+        .satisfies(x -> assertThat(x.packages()).isEmpty());
+    LayerFindings s = result.findings().stream().filter(x -> x.analyzer().equals("second")).findFirst().orElseThrow();
+    assertThat(s.files()).singleElement().satisfies(x -> assertThat(x.packages()).extracting(Package::name)
+        .containsExactly("a", "b"));
+  }
+
+  @Test
+  void analyzerFailuresAndOversizedFilesBecomeFileErrors() throws Exception {
+    byte[] l0 = tar(Map.of("db/bad", "boom", "db/crash", "crash", "db/good", "ok", "db/huge", "x".repeat(200)));
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 100);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(a), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
+
+    LayerFindings f = result.findings().getFirst();
+    assertThat(f.files()).extracting(FileFindings::path).containsExactly("db/good");
+    assertThat(f.errors()).extracting(LayerFindings.LayerError::path)
+        .containsExactlyInAnyOrder("db/bad", "db/crash", "db/huge");
+    assertThat(a.seen).doesNotContain("db/huge");
+    assertThat(result.failures()).isEmpty();
+  }
+
+  @Test
+  void cachedAnalyzersAreNotRunAndFullyCachedLayersAreNotRead() throws Exception {
+    byte[] l0 = tar(Map.of("db/status", "a\n"));
+    byte[] l1 = tar(Map.of("db/status", "b\n"));
+    Path file = dir.resolve("image.tar");
+    Files.write(file, save(List.of(l0, l1), List.of(sha(l0), sha(l1))));
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 100);
+    LineAnalyzer b = new LineAnalyzer("b", "db/", 100);
+    Set<String> cached = Set.of(sha(l0) + "|a", sha(l0) + "|b", sha(l1) + "|a");
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(a, b), (d, n, v) -> v == 1 && cached.contains(d + "|" + n))
+        .run(SavedImageLayerSource.tarball(file));
+
+    assertThat(result.findings()).extracting(LayerFindings::diffId, LayerFindings::analyzer)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(sha(l1), "b"));
+    assertThat(a.seen).isEmpty();
+    assertThat(b.seen).containsExactly("db/status");
+  }
+
+  @Test
+  void aBrokenLayerIsReportedAndTheOthersStillCount() throws Exception {
+    byte[] l0 = tar(Map.of("db/status", "a\n"));
+    byte[] l1 = Arrays.copyOf(tar(Map.of("db/status", "b\n", "db/more", "c\n".repeat(400))), 1100);
+    byte[] l2 = tar(Map.of("db/status", "d\n"));
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 10_000);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(a), FindingsCache.NONE).run(new DockerSaveLayerSource(
+        new ByteArrayInputStream(save(List.of(l0, l1, l2), List.of(sha(l0), sha(l1), sha(l2))))));
+
+    assertThat(result.failures()).singleElement().satisfies(f -> {
+      assertThat(f.diffId()).isEqualTo(sha(l1));
+      assertThat(f.message()).contains("l1/layer.tar");
+    });
+    assertThat(result.findings()).extracting(LayerFindings::diffId).containsExactly(sha(l0), sha(l1), sha(l2));
+    assertThat(result.findings().get(1).errors()).isNotEmpty();
+    assertThat(result.findings().get(2).files()).singleElement()
+        .satisfies(x -> assertThat(x.packages()).extracting(Package::name).containsExactly("d"));
+  }
+
+  @Test
+  void anUnreadableImageIsAnImageErrorNotAnException() {
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(new LineAnalyzer("a", "db/", 10)), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream("garbage".repeat(300).getBytes())));
+    assertThat(result.imageError()).isPresent();
+    assertThat(result.diffIds()).isEmpty();
+  }
+}

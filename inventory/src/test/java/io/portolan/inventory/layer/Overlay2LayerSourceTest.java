@@ -1,0 +1,175 @@
+package io.portolan.inventory.layer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Overlay2LayerSourceTest {
+  @TempDir
+  Path root;
+
+  /** Lays out one layer as Docker's overlay2 driver stores it; returns its diff directory. */
+  Path layer(List<String> diffIds, int index, String cacheId, List<String> tarNames) throws IOException {
+    String chain = Overlay2LayerSource.chainIds(diffIds).get(index);
+    Path db = Files.createDirectories(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(chain)));
+    Files.writeString(db.resolve("diff"), diffIds.get(index));
+    Files.writeString(db.resolve("cache-id"), cacheId);
+    Files.write(db.resolve("tar-split.json.gz"), tarSplit(tarNames));
+    return Files.createDirectories(root.resolve("overlay2").resolve(cacheId).resolve("diff"));
+  }
+
+  /**
+   * tar-split as Docker writes it (vbatts/tar-split storage): per tar entry, a type-2 segment with
+   * the raw header bytes, then a type-1 file record with the name, size and a CRC64 payload.
+   */
+  static byte[] tarSplit(List<String> names) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream gz = new GZIPOutputStream(out)) {
+      int position = 0;
+      for (String name : names) {
+        byte[] header = new byte[512];
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(n, 0, header, 0, Math.min(n.length, 100));
+        gz.write(("{\"type\":2,\"payload\":\"" + Base64.getEncoder().encodeToString(header) + "\",\"position\":"
+            + position++ + "}\n").getBytes(StandardCharsets.UTF_8));
+        gz.write(("{\"type\":1,\"name\":\"" + name + "\",\"payload\":null,\"position\":" + position++ + "}\n")
+            .getBytes(StandardCharsets.UTF_8));
+      }
+      gz.write(("{\"type\":2,\"payload\":\"" + Base64.getEncoder().encodeToString(new byte[1024])
+          + "\",\"position\":" + position + "}\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
+  }
+
+  static void mknodWhiteout(Path path) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("mknod", path.toString(), "c", "0", "0").inheritIO().start();
+    assertThat(p.waitFor()).as("mknod (the tests run as root)").isZero();
+  }
+
+  @Test
+  void chainIdsFollowDockersDefinition() {
+    String a = Tars.sha256("a".getBytes());
+    String b = Tars.sha256("b".getBytes());
+    String c = Tars.sha256("c".getBytes());
+    List<String> chains = Overlay2LayerSource.chainIds(List.of(a, b, c));
+    String ab = Tars.sha256((a + " " + b).getBytes(StandardCharsets.UTF_8));
+    assertThat(chains).containsExactly(a, ab, Tars.sha256((ab + " " + c).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void overlay2LayerGivesTheSameEntriesAndWhiteoutsAsItsTar() throws Exception {
+    // The same layer twice: as the tar docker save would produce, and as overlay2 stores it.
+    byte[] tar = new Tars().dir("etc").file("etc/.wh.os-release", "").dir("var").dir("var/lib")
+        .dir("var/lib/dpkg").file("var/lib/dpkg/.wh..wh..opq", "").file("var/lib/dpkg/status", "Package: b\n")
+        .symlink("var/lib/dpkg/link", "/etc/../../../passwd").dir("gone").file("gone/.wh.file", "").bytes();
+    List<String> diffIds = List.of(Tars.sha256(tar));
+    Path diff = layer(diffIds, 0, "abc123", List.of("etc/", "etc/.wh.os-release", "var/", "var/lib/",
+        "var/lib/dpkg/", "var/lib/dpkg/.wh..wh..opq", "var/lib/dpkg/status", "var/lib/dpkg/link", "gone/",
+        "gone/.wh.file"));
+    Files.createDirectories(diff.resolve("etc"));
+    mknodWhiteout(diff.resolve("etc/os-release"));
+    Files.createDirectories(diff.resolve("var/lib/dpkg"));
+    Files.writeString(diff.resolve("var/lib/dpkg/status"), "Package: b\n");
+    Files.createSymbolicLink(diff.resolve("var/lib/dpkg/link"), Path.of("/etc/../../../passwd"));
+    Files.createDirectories(diff.resolve("gone"));
+    mknodWhiteout(diff.resolve("gone/file"));
+    for (Path p : List.of(diff.resolve("etc"), diff.resolve("var"), diff.resolve("var/lib"),
+        diff.resolve("var/lib/dpkg"), diff.resolve("gone"))) {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Files.setPosixFilePermissions(diff.resolve("var/lib/dpkg/status"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+    Recorder fromDisk = new Recorder();
+    List<LayerRef> refs;
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      refs = source.walk(fromDisk);
+    }
+    Recorder fromTar = new Recorder();
+    List<LayerRef> tarRefs = DockerSaveLayerSourceTest.walk(Tars.legacySave(List.of(tar), diffIds), fromTar);
+
+    assertThat(refs).singleElement().satisfies(r -> assertThat(r.error()).isEmpty());
+    Recorder.Layer disk = fromDisk.inOrder(refs).get(0);
+    Recorder.Layer streamed = fromTar.inOrder(tarRefs).get(0);
+    assertThat(disk.end).isEqualTo(new LayerEnd.Complete(diff.toString(), diffIds.get(0)));
+    assertThat(disk.entries).isEqualTo(streamed.entries).contains("var/lib/dpkg/link SYMLINK 0 777 passwd");
+    assertThat(disk.whiteouts).isEqualTo(streamed.whiteouts).containsExactly("etc/os-release", "gone/file");
+    assertThat(disk.opaque).isEqualTo(streamed.opaque).containsExactly("var/lib/dpkg");
+    assertThat(disk.contents).isEqualTo(streamed.contents);
+  }
+
+  @Test
+  void linksAreNeverFollowedAndLoopsCannotHang() throws IOException {
+    List<String> diffIds = List.of(Tars.sha256("l0".getBytes()));
+    Path diff = layer(diffIds, 0, "loops", List.of());
+    Path secret = Files.writeString(root.resolve("secret"), "do not read");
+    Files.createSymbolicLink(diff.resolve("out-file"), secret);
+    Files.createSymbolicLink(diff.resolve("out-dir"), root);
+    Files.createSymbolicLink(diff.resolve("a"), Path.of("b"));
+    Files.createSymbolicLink(diff.resolve("b"), Path.of("a"));
+    Files.createSymbolicLink(diff.resolve("self"), Path.of("."));
+
+    Recorder recorder = new Recorder();
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      source.walk(recorder);
+    }
+    Recorder.Layer layer = recorder.layers.values().iterator().next();
+    assertThat(layer.end).isInstanceOf(LayerEnd.Complete.class);
+    assertThat(layer.entries).containsExactlyInAnyOrder("a SYMLINK 0 777 b", "b SYMLINK 0 777 a",
+        "self SYMLINK 0 777 ", "out-file SYMLINK 0 777 " + root.resolve("secret").toString().substring(1),
+        "out-dir SYMLINK 0 777 " + root.toString().substring(1));
+    assertThat(layer.contents).isEmpty();
+    assertThat(layer.warnings).isEmpty();
+  }
+
+  @Test
+  void aBrokenLayerFailsAloneAndSkippedLayersAreNotTouched() throws IOException {
+    List<String> diffIds = List.of(Tars.sha256("l0".getBytes()), Tars.sha256("l1".getBytes()),
+        Tars.sha256("l2".getBytes()));
+    layer(diffIds, 0, "zero", List.of());
+    Path one = layer(diffIds, 1, "one", List.of());
+    Files.delete(root.resolve("overlay2/one/diff"));
+    Files.delete(root.resolve("overlay2/one"));
+    Path two = layer(diffIds, 2, "two", List.of());
+    Files.writeString(two.resolve("file"), "2");
+
+    Recorder recorder = new Recorder(s -> !s.diffId().orElseThrow().equals(diffIds.get(0)), p -> true, 100);
+    List<LayerRef> refs;
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      refs = source.walk(recorder);
+    }
+    assertThat(refs).extracting(LayerRef::diffId).containsExactlyElementsOf(diffIds);
+    assertThat(refs.get(0).error()).isEmpty();
+    assertThat(refs.get(1).error()).get().asString().contains(diffIds.get(1)).contains("overlay2");
+    assertThat(refs.get(2).error()).isEmpty();
+    assertThat(recorder.layers).hasSize(2);
+    assertThat(recorder.inOrder(refs).get(2).contents).containsEntry("file", "2");
+    assertThat(one).doesNotExist();
+  }
+
+  @Test
+  void missingTarSplitIsAWarningNotAFailure() throws IOException {
+    List<String> diffIds = List.of(Tars.sha256("l0".getBytes()));
+    Path diff = layer(diffIds, 0, "nosplit", List.of());
+    Files.delete(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(diffIds.get(0))).resolve("tar-split.json.gz"));
+    Files.writeString(diff.resolve("f"), "x");
+
+    Recorder recorder = new Recorder();
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      source.walk(recorder);
+    }
+    Recorder.Layer layer = recorder.layers.values().iterator().next();
+    assertThat(layer.end).isInstanceOf(LayerEnd.Complete.class);
+    assertThat(layer.warnings).singleElement().asString().contains("opaque directories");
+  }
+}
