@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Container image inventory and vulnerability platform.",
-    subcommands = {UpCommand.class, CollectorCommand.class, AgentCommand.class})
+    subcommands = {UpCommand.class, CollectorCommand.class, AgentCommand.class, InventoryCommand.class})
 public final class Main {
   @Option(names = "--config", description = "Properties file with option defaults (keys are option names, e.g. http-port=7070). Also PORTOLAN_CONFIG.")
   String config;
@@ -35,7 +35,7 @@ public final class Main {
       PrintWriter err = cmd.getErr();
       // Expected failures (bad config, database unreachable, port taken) get a message, not a stack trace.
       if (e instanceof StoreException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
-          || e instanceof java.io.UncheckedIOException) {
+          || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
         err.println("portolan: " + e.getMessage());
         return 1;
       }

@@ -27,7 +27,7 @@ final class Engine implements AutoCloseable {
   private static final Path BUSYBOX = Path.of("/bin/busybox");
 
   final DockerClient docker;
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
+  final String run = UUID.randomUUID().toString().substring(0, 8);
 
   Engine() {
     var config = DefaultDockerClientConfig.createDefaultConfigBuilder()

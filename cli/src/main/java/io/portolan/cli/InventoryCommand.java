@@ -1,0 +1,179 @@
+package io.portolan.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.portolan.agent.AgentConfig;
+import io.portolan.agent.docker.DockerImages;
+import io.portolan.inventory.Analyzers;
+import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.image.FindingsCache;
+import io.portolan.inventory.image.ImageInventories;
+import io.portolan.inventory.image.ImageInventory;
+import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.layer.DockerSaveLayerSource;
+import io.portolan.inventory.layer.LayerSource;
+import io.portolan.inventory.layer.Overlay2LayerSource;
+import io.portolan.inventory.layer.SavedImageLayerSource;
+import io.portolan.inventory.purl.Purls;
+import io.portolan.inventory.sbom.CycloneDxSbom;
+import io.portolan.collector.Collector;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code portolan inventory IMAGE}: one image's OS packages, per layer, without a collector, for CI
+ * pipelines and for comparison with other tools. Exits non-zero when the image or a layer could not
+ * be read (the output still shows what was read).
+ */
+@Command(name = "inventory", mixinStandardHelpOptions = true,
+    description = "Inventory one image's packages layer by layer (no collector needed).")
+final class InventoryCommand implements Callable<Integer> {
+  enum Format { TABLE, JSON, CYCLONEDX }
+
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, tag or ID (ignored with --source tar:PATH)")
+  String image;
+
+  @Option(names = "--format", defaultValue = "table", description = "table, json or cyclonedx (default: ${DEFAULT-VALUE})")
+  String format;
+
+  @Option(names = "--source", defaultValue = "auto",
+      description = "auto (overlay2 when readable, else docker save), overlay2, save, or tar:PATH (a saved tarball or OCI layout)")
+  String source;
+
+  @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket")
+  String dockerHost;
+
+  @Spec CommandSpec spec;
+
+  /** The JSON output: stable field names, meant for scripts. */
+  record Report(String image, List<String> repoTags, Optional<OsRelease> os, String source, List<Row> packages,
+      List<Layer> layers, List<String> errors) {}
+
+  record Row(String type, String name, String version, String architecture, String sourceName, String sourceVersion,
+      String license, String purl, String path, int layerIndex, String layer) {}
+
+  record Layer(int index, String diffId, int added, int changed, int removed) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Format fmt = parseFormat();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String subject = image;
+    List<String> tags = List.of();
+    String used;
+    LayerAnalysis.Result result;
+    var analysis = new LayerAnalysis(Analyzers.osPackages(), FindingsCache.NONE);
+    if (source.startsWith("tar:")) {
+      Path path = Path.of(source.substring(4));
+      if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + path);
+      try (LayerSource s = Files.isDirectory(path) ? SavedImageLayerSource.directory(path)
+          : SavedImageLayerSource.tarball(path)) {
+        result = analysis.run(s);
+      }
+      used = "tar";
+      subject = path.toString();
+    } else {
+      try (DockerImages docker = DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
+        var ref = docker.resolve(image).orElseThrow(() -> new IllegalArgumentException("no such image: " + image));
+        subject = ref.id();
+        tags = ref.repoTags();
+        Optional<Path> overlay = source.equals("save") ? Optional.empty() : docker.overlay2Root();
+        if (source.equals("overlay2") && overlay.isEmpty())
+          throw new IllegalArgumentException("overlay2 layers are not readable here (driver not overlay2, or not root)");
+        if (!List.of("auto", "overlay2", "save").contains(source))
+          throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
+        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds())
+            : new DockerSaveLayerSource(docker.save(ref.id()))) {
+          result = analysis.run(s);
+        }
+        used = overlay.isPresent() ? "overlay2" : "save";
+      }
+    }
+    ImageInventory inv = ImageInventories.of(result.diffIds(), result.findings());
+    List<String> errors = new ArrayList<>();
+    result.imageError().ifPresent(errors::add);
+    result.failures().forEach(f -> errors.add("layer " + (f.diffId().isEmpty() ? f.location() : f.diffId()) + ": "
+        + f.message()));
+    inv.errors().forEach(e -> errors.add(e.path() + ": " + e.message()));
+    Report report = report(subject, tags, used, result.diffIds(), inv, errors);
+    switch (fmt) {
+      case JSON -> out.println(json().writeValueAsString(report));
+      case CYCLONEDX -> out.println(CycloneDxSbom.json(
+          new CycloneDxSbom.Subject(subject, tags, inv.os().map(OsRelease::id), inv.os().map(OsRelease::versionId),
+              Collector.version()),
+          report.packages().stream().map(r -> new CycloneDxSbom.Entry(r.type(), r.name(), r.version(), r.purl(),
+              r.license(), r.sourceName(), r.sourceVersion(), r.architecture(), r.layer(), r.path())).toList()));
+      case TABLE -> table(out, report);
+    }
+    out.flush();
+    errors.forEach(e -> err.println("portolan: " + e));
+    return result.imageError().isPresent() || !result.failures().isEmpty() ? 1 : 0;
+  }
+
+  private Format parseFormat() {
+    try {
+      return Format.valueOf(format.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--format must be table, json or cyclonedx, got '" + format + "'");
+    }
+  }
+
+  private static Report report(String subject, List<String> tags, String used, List<String> diffIds,
+      ImageInventory inv, List<String> errors) {
+    List<Row> rows = new ArrayList<>();
+    for (ImageInventory.InstalledPackage ip : inv.packages()) {
+      var p = ip.pkg();
+      String purl = p.purl();
+      if (inv.os().isPresent() && !purl.isEmpty()) {
+        try {
+          purl = Purls.withDistro(purl, inv.os().get());
+        } catch (IllegalArgumentException ignored) {
+          // keep the analyzer's purl
+        }
+      }
+      rows.add(new Row(p.type(), p.name(), p.version(), p.architecture(), p.sourceName(), p.sourceVersion(),
+          p.license(), purl, ip.path(), diffIds.indexOf(ip.diffId()), ip.diffId()));
+    }
+    rows.sort(java.util.Comparator.comparing(Row::type).thenComparing(Row::name).thenComparing(Row::version));
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < inv.layers().size(); i++) {
+      var c = inv.layers().get(i);
+      layers.add(new Layer(i, c.diffId(), c.added().size(), c.changed().size(), c.removed().size()));
+    }
+    return new Report(subject, tags, inv.os(), used, rows, layers, errors);
+  }
+
+  private static void table(PrintWriter out, Report r) {
+    out.println("Image:    " + r.image() + (r.repoTags().isEmpty() ? "" : " (" + String.join(", ", r.repoTags()) + ")"));
+    out.println("OS:       " + r.os().map(os -> os.prettyName().isEmpty() ? os.id() + " " + os.versionId() : os.prettyName())
+        .orElse("unknown") + r.os().flatMap(OsRelease::endOfLife).map(d -> "  (security support ends " + d + ")").orElse(""));
+    out.println("Source:   " + r.source() + ", " + r.layers().size() + " layers, " + r.packages().size() + " packages");
+    out.println();
+    out.printf("%-5s %-9s %-7s %-7s  %s%n", "LAYER", "ADDED", "CHANGED", "REMOVED", "DIFF ID");
+    for (Layer l : r.layers()) out.printf("%-5d %-9d %-7d %-7d  %s%n", l.index(), l.added(), l.changed(), l.removed(), l.diffId());
+    out.println();
+    out.printf("%-40s %-32s %-5s %-24s %s%n", "NAME", "VERSION", "TYPE", "SOURCE", "LAYER");
+    for (Row p : r.packages()) {
+      String src = p.sourceName().equals(p.name()) ? "" : p.sourceName();
+      out.printf("%-40s %-32s %-5s %-24s %d%n", p.name(), p.version(), p.type(), src, p.layerIndex());
+    }
+  }
+
+  private static ObjectMapper json() {
+    return new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+  }
+}
