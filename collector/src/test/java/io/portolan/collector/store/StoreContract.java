@@ -429,6 +429,149 @@ public abstract class StoreContract {
     assertThat(aa.runningContainerCount()).isEqualTo(1);
   }
 
+  // ---- group commit: many agents in one ingest call
+
+  private static IngestBatch batch(String agentId, List<HostChange> changes, long lastSeq) {
+    return new IngestBatch(agentId, Optional.empty(), changes, lastSeq);
+  }
+
+  private static IngestBatch registering(String agentId, String version, List<HostChange> changes, long lastSeq) {
+    return new IngestBatch(agentId, Optional.of(new IngestBatch.Registration(version, host(agentId + "-name"))),
+        changes, lastSeq);
+  }
+
+  private Map<String, List<String>> tagsByHost(String imageIdPrefix) {
+    Map<String, List<String>> tags = new java.util.TreeMap<>();
+    store.imageHosts(imageId(imageIdPrefix), HostStatus.ANY, T0, PageRequest.FIRST).items()
+        .forEach(h -> tags.put(h.hostId(), h.repoTags()));
+    return tags;
+  }
+
+  private Map<String, Boolean> presenceByHost(String imageIdPrefix) {
+    Map<String, Boolean> present = new java.util.TreeMap<>();
+    store.imageHosts(imageId(imageIdPrefix), HostStatus.ANY, T0, PageRequest.FIRST).items()
+        .forEach(h -> present.put(h.hostId(), h.present()));
+    return present;
+  }
+
+  @Test
+  void ingestWritesRegistrationsAndChangesOfManyAgentsInOneCall() {
+    register("b");
+    store.apply("b", List.of(new ImageUpserted(image("bb", "redis:7"))), 4, at(1));
+    List<IngestBatch> call = List.of(
+        registering("c", "0.3.0", List.of(), 0),
+        // A new agent's Hello and its first changes in the same call: registration comes first.
+        registering("a", "0.3.0", List.of(new ImageUpserted(image("aa", "nginx:1")),
+            new ContainerUpserted(container("c1", "web", "aa", "running"))), 3),
+        batch("b", List.of(new ImageUpserted(image("aa", "nginx:1", "nginx:latest")),
+            new ImageRemoved(imageId("bb"))), 5));
+
+    assertThat(store.ingest(call, at(2))).isEqualTo(Map.of("a", 3L, "b", 5L, "c", 0L));
+    HostSummary a = store.host("a", at(2)).orElseThrow();
+    assertThat(a.agentVersion()).isEqualTo("0.3.0");
+    assertThat(a.firstSeen()).isEqualTo(at(2));
+    assertThat(a.lastSeen()).isEqualTo(at(2));
+    assertThat(a.imageCount()).isEqualTo(1);
+    assertThat(a.runningContainerCount()).isEqualTo(1);
+    assertThat(store.host("b", at(2)).orElseThrow().lastSeen()).isEqualTo(at(2));
+    assertThat(store.host("c", at(2)).orElseThrow().imageCount()).isZero();
+    assertThat(imageIds(images())).containsExactly(imageId("aa"));
+    assertThat(tagsByHost("aa")).isEqualTo(Map.of("a", List.of("nginx:1"), "b", List.of("nginx:1", "nginx:latest")));
+    assertThat(presenceByHost("bb")).isEqualTo(Map.of("b", false));
+
+    // The call replayed (its ack was lost) changes nothing but last-seen times.
+    List<String> before = dumpWithoutLastSeen();
+    assertThat(store.ingest(call, at(3))).isEqualTo(Map.of("a", 3L, "b", 5L, "c", 0L));
+    assertThat(dumpWithoutLastSeen()).isEqualTo(before);
+    assertThat(store.registerHost("a", "0.3.0", host("a-name"), at(4))).isEqualTo(3);
+    assertThat(store.registerHost("b", "0.3.0", host("b-name"), at(4))).isEqualTo(5);
+  }
+
+  @Test
+  void ingestRefusesTheWholeCallIfOneAgentIsNotRegistered() {
+    register("h1");
+    assertThatThrownBy(() -> store.ingest(List.of(batch("h1", List.of(new ImageUpserted(image("aa", "nginx:1"))), 1),
+        batch("ghost", List.of(new ImageUpserted(image("bb", "redis:7"))), 1)), at(1)))
+        .hasMessageContaining("not registered");
+    assertThat(store.images(images()).total()).isZero();
+    assertThat(store.registerHost("h1", "0.1.0", host("h1-name"), at(2))).isZero();
+  }
+
+  @Test
+  void ingestMovesATagOnOneHostWhileAnotherHostKeepsIt() {
+    register("h1");
+    register("h2");
+    store.ingest(List.of(
+        batch("h1", List.of(new ImageUpserted(image("aa", "app:1", "app:latest"))), 1),
+        batch("h2", List.of(new ImageUpserted(image("aa", "app:latest"))), 1)), at(1));
+    assertThat(tagsByHost("aa")).isEqualTo(Map.of("h1", List.of("app:1", "app:latest"), "h2", List.of("app:latest")));
+
+    // "latest" moves to a new image on h1 only; h2, in the same call, keeps it on the old image.
+    store.ingest(List.of(
+        batch("h2", List.of(new ImageUpserted(image("cc", "other:1"))), 2),
+        batch("h1", List.of(new ImageUpserted(image("bb", "app:2", "app:latest"))), 2)), at(2));
+    assertThat(tagsByHost("aa")).isEqualTo(Map.of("h1", List.of("app:1"), "h2", List.of("app:latest")));
+    assertThat(tagsByHost("bb")).isEqualTo(Map.of("h1", List.of("app:2", "app:latest")));
+
+    // Both hosts move it in one call, each within its own batch: the later claim of each host wins.
+    store.ingest(List.of(
+        batch("h1", List.of(new ImageUpserted(image("bb", "app:2")), new ImageUpserted(image("aa", "app:1",
+            "app:latest"))), 3),
+        batch("h2", List.of(new ImageUpserted(image("aa", "app:latest")), new ImageUpserted(image("cc", "other:1",
+            "app:latest"))), 3)), at(3));
+    assertThat(tagsByHost("aa")).isEqualTo(Map.of("h1", List.of("app:1", "app:latest"), "h2", List.of()));
+    assertThat(tagsByHost("bb")).isEqualTo(Map.of("h1", List.of("app:2")));
+    assertThat(tagsByHost("cc")).isEqualTo(Map.of("h2", List.of("app:latest", "other:1")));
+  }
+
+  @Test
+  void ingestSweepsOneHostsSnapshotWithoutTouchingAnotherHost() {
+    register("h1");
+    register("h2");
+    store.ingest(List.of(
+        batch("h1", List.of(new ImageUpserted(image("aa", "nginx:1")), new ImageUpserted(image("bb", "redis:7")),
+            new ContainerUpserted(container("c1", "web", "aa", "running"))), 1),
+        batch("h2", List.of(new ImageUpserted(image("aa", "nginx:1")), new ImageUpserted(image("bb", "redis:7")),
+            new ContainerUpserted(container("c9", "web2", "bb", "running"))), 1)), at(1));
+
+    // h1 ends a snapshot that lists only aa; h2, in the same call, sends a delta and no snapshot.
+    store.ingest(List.of(
+        batch("h1", List.of(new SnapshotChunk("s1", true, List.of(image("aa", "nginx:1")), List.of())), 2),
+        batch("h2", List.of(new ContainerUpserted(container("c8", "job", "aa", "exited"))), 2)), at(2));
+    assertThat(presenceByHost("aa")).isEqualTo(Map.of("h1", true, "h2", true));
+    assertThat(presenceByHost("bb")).isEqualTo(Map.of("h1", false, "h2", true));
+    assertThat(tagsByHost("bb")).isEqualTo(Map.of("h1", List.of(), "h2", List.of("redis:7")));
+    assertThat(containerNames(containers(ContainerState.REMOVED))).containsExactly("web");
+    assertThat(containerNames(containers(ContainerState.ANY))).containsExactly("job", "web2");
+    assertThat(onlyContainer("h2", "web2").updated()).isEqualTo(at(1));
+    assertThat(store.containers(containers(ContainerState.REMOVED)).items().get(0).updated()).isEqualTo(at(2));
+  }
+
+  @Test
+  void ingestTakesTwoSnapshotsAndTwoBatchesOfOneAgentInOrder() {
+    register("h1");
+    register("h2");
+    store.ingest(List.of(
+        // Two snapshots in one batch: the second sweeps what the first brought and it did not list.
+        batch("h1", List.of(
+            new SnapshotChunk("s1", true, List.of(image("aa", "app:1"), image("bb", "db:1")), List.of()),
+            new ImageRemoved(imageId("bb")),
+            new SnapshotChunk("s2", false, List.of(image("cc", "app:1")), List.of()),
+            new SnapshotChunk("s2", true, List.of(), List.of(container("c1", "web", "cc", "running")))), 1),
+        batch("h2", List.of(new SnapshotChunk("t1", true, List.of(image("aa", "app:1")), List.of())), 1),
+        // The same agent again (a reconnect racing its old session): applied after its first batch.
+        batch("h1", List.of(new ImageUpserted(image("dd", "app:1"))), 2)), at(1));
+
+    assertThat(presenceByHost("aa")).isEqualTo(Map.of("h1", false, "h2", true));
+    assertThat(presenceByHost("bb")).isEqualTo(Map.of("h1", false));
+    assertThat(presenceByHost("cc")).isEqualTo(Map.of("h1", true));
+    assertThat(tagsByHost("cc")).isEqualTo(Map.of("h1", List.of()));
+    assertThat(tagsByHost("dd")).isEqualTo(Map.of("h1", List.of("app:1")));
+    assertThat(tagsByHost("aa")).isEqualTo(Map.of("h1", List.of(), "h2", List.of("app:1")));
+    assertThat(containerNames(containers(ContainerState.RUNNING))).containsExactly("web");
+    assertThat(store.registerHost("h1", "0.1.0", host("h1-name"), at(2))).isEqualTo(2);
+  }
+
   // ---- images list
 
   /** Five images on two hosts with distinct sizes, creation times, tags and usage. */

@@ -1,5 +1,10 @@
 package io.portolan.collector.store.jdbc;
 
+import static io.portolan.collector.store.jdbc.Bulk.bigint;
+import static io.portolan.collector.store.jdbc.Bulk.bool;
+import static io.portolan.collector.store.jdbc.Bulk.integer;
+import static io.portolan.collector.store.jdbc.Bulk.text;
+import static io.portolan.collector.store.jdbc.Bulk.time;
 import static io.portolan.collector.store.jdbc.Columns.json;
 import static io.portolan.collector.store.jdbc.Columns.nonNull;
 import static io.portolan.collector.store.jdbc.Columns.setTime;
@@ -8,12 +13,15 @@ import io.portolan.collector.store.ContainerFacts;
 import io.portolan.collector.store.HostChange;
 import io.portolan.collector.store.HostFacts;
 import io.portolan.collector.store.ImageFacts;
+import io.portolan.collector.store.IngestBatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,43 +31,66 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The write side of {@link JdbcStore}. Changes are folded per image and container ID (last one
- * wins) and then written as a handful of JDBC batches, so an initial sync costs a fixed number of
- * round trips per agent rather than one per row. Rows are written in ID order so that concurrent
- * agents inserting the same new images take row locks in the same order and cannot deadlock.
+ * The write side of {@link JdbcStore}. One write takes the registrations and changes of any number
+ * of agents and issues a fixed number of statements for all of them together: each kind of row
+ * (hosts, images, host images, tags, digests, containers, removals, snapshot sweeps) is one bulk
+ * statement over every agent's rows (see {@link Bulk}), so a group commit of thousands of agents
+ * costs a few dozen round trips rather than a dozen per agent.
+ *
+ * <p>Changes are folded per host and image or container ID (last one wins). Rows are written in
+ * (host ID, object ID) order, and host rows are locked first in host ID order, so concurrent
+ * writers inserting the same new images take row locks in one order and cannot deadlock.
  */
 final class ChangeWriter {
   /** Bounded IN lists: both databases accept far more, but huge statements defeat statement caches. */
   private static final int IN_LIST = 500;
 
-  private static final List<String> HOST_COLUMNS = List.of("id", "name", "ips", "os", "kernel", "architecture",
-      "docker_version", "docker_api_version", "agent_version", "labels", "storage_driver", "docker_root_dir", "cpus",
-      "memory_bytes", "first_seen", "last_seen", "last_seq");
-  private static final List<String> IMAGE_COLUMNS = List.of("id", "created", "size_bytes", "os", "architecture",
-      "variant", "author", "docker_version", "config", "first_seen");
-  private static final List<String> HOST_IMAGE_COLUMNS = List.of("host_id", "image_id", "first_seen", "last_seen",
-      "present", "removed_at", "snapshot_id");
-  private static final List<String> CONTAINER_COLUMNS = List.of("host_id", "id", "name", "names", "image_id",
-      "image_ref", "state", "status", "command", "created", "started", "finished", "exit_code", "ports", "labels",
-      "restart_count", "present", "removed_at", "updated", "snapshot_id");
+  private static final List<Bulk.Column> HOST_COLUMNS = List.of(text("id"), text("name"), text("ips"), text("os"),
+      text("kernel"), text("architecture"), text("docker_version"), text("docker_api_version"),
+      text("agent_version"), text("labels"), text("storage_driver"), text("docker_root_dir"), integer("cpus"),
+      bigint("memory_bytes"), time("first_seen"), time("last_seen"), bigint("last_seq"));
+  private static final List<Bulk.Column> IMAGE_COLUMNS = List.of(text("id"), time("created"), bigint("size_bytes"),
+      text("os"), text("architecture"), text("variant"), text("author"), text("docker_version"), text("config"),
+      time("first_seen"));
+  private static final List<Bulk.Column> HOST_IMAGE_COLUMNS = List.of(text("host_id"), text("image_id"),
+      time("first_seen"), time("last_seen"), bool("present"), time("removed_at"), text("snapshot_id"));
+  private static final List<Bulk.Column> CONTAINER_COLUMNS = List.of(text("host_id"), text("id"), text("name"),
+      text("names"), text("image_id"), text("image_ref"), text("state"), text("status"), text("command"),
+      time("created"), time("started"), time("finished"), integer("exit_code"), text("ports"), text("labels"),
+      integer("restart_count"), bool("present"), time("removed_at"), time("updated"), text("snapshot_id"));
   /** The container columns that are facts: a change in any of them moves {@code updated}. */
-  private static final List<String> CONTAINER_FACTS = CONTAINER_COLUMNS.subList(2, 16);
+  private static final List<String> CONTAINER_FACTS =
+      CONTAINER_COLUMNS.subList(2, 16).stream().map(Bulk.Column::name).toList();
+  /** Rows of the host being written that the snapshot being ended did not mention. */
+  private static final String STALE =
+      " AND t.present = TRUE AND (t.snapshot_id IS NULL OR t.snapshot_id <> :snapshot_id)";
 
-  private final String upsertHost;
-  private final String insertImage;
-  private final String insertLayer;
-  private final String insertHistory;
-  private final String upsertHostImage;
-  private final String upsertContainer;
+  private final Bulk upsertHost;
+  private final Bulk insertImage;
+  private final Bulk insertLayer;
+  private final Bulk insertHistory;
+  private final Bulk upsertHostImage;
+  private final Bulk deleteTagsOfImage;
+  private final Bulk deleteTagsByName;
+  private final Bulk deleteDigestsOfImage;
+  private final Bulk insertTag;
+  private final Bulk insertDigest;
+  private final Bulk removeHostImage;
+  private final Bulk upsertContainer;
+  private final Bulk removeContainer;
+  private final Bulk sweepTags;
+  private final Bulk sweepImages;
+  private final Bulk sweepContainers;
 
   ChangeWriter(Dialect dialect) {
     upsertHost = dialect.upsert("hosts", HOST_COLUMNS, List.of("id"), String.join(", ",
-        HOST_COLUMNS.subList(1, 14).stream().map(c -> c + " = " + Dialect.NEW + c).toList())
+        HOST_COLUMNS.subList(1, 14).stream().map(c -> c.name() + " = " + Dialect.NEW + c.name()).toList())
         + ", last_seen = " + Dialect.NEW + "last_seen");
     insertImage = dialect.insertIgnore("images", IMAGE_COLUMNS, List.of("id"));
-    insertLayer = dialect.insertIgnore("image_layers", List.of("image_id", "idx", "diff_id"), List.of("image_id", "idx"));
-    insertHistory = dialect.insertIgnore("image_history",
-        List.of("image_id", "idx", "created", "created_by", "empty_layer", "comment"), List.of("image_id", "idx"));
+    insertLayer = dialect.insertIgnore("image_layers", List.of(text("image_id"), integer("idx"), text("diff_id")),
+        List.of("image_id", "idx"));
+    insertHistory = dialect.insertIgnore("image_history", List.of(text("image_id"), integer("idx"), time("created"),
+        text("created_by"), bool("empty_layer"), text("comment")), List.of("image_id", "idx"));
     upsertHostImage = dialect.upsert("host_images", HOST_IMAGE_COLUMNS, List.of("host_id", "image_id"),
         "last_seen = {new}.last_seen, present = TRUE, removed_at = NULL, "
             + "snapshot_id = COALESCE({new}.snapshot_id, t.snapshot_id)");
@@ -69,35 +100,142 @@ final class ChangeWriter {
         String.join(", ", CONTAINER_FACTS.stream().map(c -> c + " = {new}." + c).toList())
             + ", present = TRUE, removed_at = NULL, snapshot_id = COALESCE({new}.snapshot_id, t.snapshot_id)"
             + ", updated = CASE WHEN " + changed + " THEN {new}.updated ELSE t.updated END");
+
+    List<Bulk.Column> hostImage = List.of(text("host_id"), text("image_id"));
+    deleteTagsOfImage = dialect.keyed(
+        "DELETE FROM host_image_tags t{rows} WHERE t.host_id = :host_id AND t.image_id = :image_id", hostImage);
+    deleteTagsByName = dialect.keyed("DELETE FROM host_image_tags t{rows}"
+        + " WHERE t.host_id = :host_id AND t.repository = :repository AND t.tag = :tag",
+        List.of(text("host_id"), text("repository"), text("tag")));
+    deleteDigestsOfImage = dialect.keyed(
+        "DELETE FROM host_image_digests t{rows} WHERE t.host_id = :host_id AND t.image_id = :image_id", hostImage);
+    insertTag = dialect.insert("host_image_tags",
+        List.of(text("host_id"), text("image_id"), text("repository"), text("tag")));
+    insertDigest = dialect.insert("host_image_digests",
+        List.of(text("host_id"), text("image_id"), text("repo_digest")));
+    removeHostImage = dialect.keyed("UPDATE host_images t SET present = FALSE, removed_at = :ts{rows}"
+        + " WHERE t.host_id = :host_id AND t.image_id = :image_id AND t.present = TRUE",
+        List.of(time("ts"), text("host_id"), text("image_id")));
+    removeContainer = dialect.keyed("UPDATE containers t SET present = FALSE, removed_at = :ts, updated = :ts{rows}"
+        + " WHERE t.host_id = :host_id AND t.id = :id AND t.present = TRUE",
+        List.of(time("ts"), text("host_id"), text("id")));
+
+    // A tag row goes with its host image; EXISTS (rather than IN) lets PostgreSQL semi-join per host.
+    sweepTags = dialect.keyed("DELETE FROM host_image_tags t{rows} WHERE t.host_id = :host_id AND EXISTS (SELECT 1"
+        + " FROM host_images hi WHERE hi.host_id = t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE"
+        + " AND (hi.snapshot_id IS NULL OR hi.snapshot_id <> :snapshot_id))",
+        List.of(text("host_id"), text("snapshot_id")));
+    List<Bulk.Column> sweep = List.of(time("ts"), text("host_id"), text("snapshot_id"));
+    sweepImages = dialect.keyed("UPDATE host_images t SET present = FALSE, removed_at = :ts{rows}"
+        + " WHERE t.host_id = :host_id" + STALE, sweep);
+    sweepContainers = dialect.keyed("UPDATE containers t SET present = FALSE, removed_at = :ts, updated = :ts{rows}"
+        + " WHERE t.host_id = :host_id" + STALE, sweep);
   }
 
-  long registerHost(Connection c, String agentId, String agentVersion, HostFacts f, Instant now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(upsertHost)) {
-      int i = 0;
-      ps.setString(++i, agentId);
-      ps.setString(++i, nonNull(f.hostName()));
-      ps.setString(++i, json(f.ips()));
-      ps.setString(++i, nonNull(f.os()));
-      ps.setString(++i, nonNull(f.kernel()));
-      ps.setString(++i, nonNull(f.architecture()));
-      ps.setString(++i, nonNull(f.dockerVersion()));
-      ps.setString(++i, nonNull(f.dockerApiVersion()));
-      ps.setString(++i, nonNull(agentVersion));
-      ps.setString(++i, json(new TreeMap<>(f.labels())));
-      ps.setString(++i, nonNull(f.storageDriver()));
-      ps.setString(++i, nonNull(f.dockerRootDir()));
-      ps.setInt(++i, f.cpus());
-      ps.setLong(++i, f.memoryBytes());
-      setTime(ps, ++i, now);
-      setTime(ps, ++i, now);
-      ps.setLong(++i, 0);
-      ps.executeUpdate();
+  /**
+   * One agent's share of a write: a registration (may be null) and, if {@code applies}, its changes
+   * up to {@code lastSeq}.
+   */
+  record AgentWork(String agentId, IngestBatch.Registration registration, List<HostChange> changes, long lastSeq,
+      boolean applies) {}
+
+  /**
+   * Writes the work of many agents. Per agent, a registration comes before its changes, and an
+   * agent listed twice is written as if by two calls in list order.
+   *
+   * @return per agent, the committed seq: the registered host's seq before its changes (-1 without a
+   *     registration), raised to {@code lastSeq} when changes were applied
+   */
+  Map<String, Long> write(Connection c, List<AgentWork> works, Instant now) throws SQLException {
+    // An agent twice in one call (a reconnect racing its old session) goes to a later wave, which
+    // keeps "one row per key per statement" that upserts need, and the order of its two batches.
+    List<List<AgentWork>> waves = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    for (AgentWork w : works) {
+      int wave = seen.merge(w.agentId(), 1, Integer::sum) - 1;
+      if (wave == waves.size()) waves.add(new ArrayList<>());
+      waves.get(wave).add(w);
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM hosts WHERE id = ?")) {
-      ps.setString(1, agentId);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+    Map<String, Long> committed = new HashMap<>();
+    for (List<AgentWork> wave : waves) {
+      // Agents in a stable order, so concurrent group commits lock host rows in one order.
+      wave.sort(Comparator.comparing(AgentWork::agentId));
+      writeWave(c, wave, now, committed);
+    }
+    return committed;
+  }
+
+  private void writeWave(Connection c, List<AgentWork> works, Instant now, Map<String, Long> committed)
+      throws SQLException {
+    List<AgentWork> registrations = works.stream().filter(w -> w.registration() != null).toList();
+    register(c, registrations, now);
+    Map<String, Long> seqs = lastSeqs(c, registrations.stream().map(AgentWork::agentId).toList());
+    for (AgentWork w : works) committed.put(w.agentId(), seqs.getOrDefault(w.agentId(), -1L));
+
+    List<AgentWork> applies = works.stream().filter(AgentWork::applies).toList();
+    if (applies.isEmpty()) return;
+    // First, so the host row locks (taken in agent ID order) serialize two sessions of one agent.
+    markApplied(c, applies, now);
+    for (AgentWork w : applies) committed.merge(w.agentId(), w.lastSeq(), Math::max);
+
+    // Each agent's changes become rounds: what to write, then (if a snapshot ended) which snapshot
+    // to sweep. Round k of every agent is written together; more than one round is rare.
+    List<List<Round>> rounds = new ArrayList<>();
+    for (AgentWork w : applies) {
+      List<Round> own = rounds(w);
+      for (int k = 0; k < own.size(); k++) {
+        if (k == rounds.size()) rounds.add(new ArrayList<>());
+        rounds.get(k).add(own.get(k));
+      }
+    }
+    for (List<Round> round : rounds) {
+      flush(c, round, now);
+      sweep(c, round.stream().filter(r -> r.sweep() != null).toList(), now);
+    }
+  }
+
+  private void register(Connection c, List<AgentWork> registrations, Instant now) throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    for (AgentWork w : registrations) {
+      HostFacts f = w.registration().facts();
+      rows.add(new Object[] {w.agentId(), nonNull(f.hostName()), json(f.ips()), nonNull(f.os()), nonNull(f.kernel()),
+          nonNull(f.architecture()), nonNull(f.dockerVersion()), nonNull(f.dockerApiVersion()),
+          nonNull(w.registration().agentVersion()), json(new TreeMap<>(f.labels())), nonNull(f.storageDriver()),
+          nonNull(f.dockerRootDir()), f.cpus(), f.memoryBytes(), now, now, 0L});
+    }
+    upsertHost.run(c, rows);
+  }
+
+  private static Map<String, Long> lastSeqs(Connection c, List<String> agentIds) throws SQLException {
+    Map<String, Long> seqs = new HashMap<>();
+    for (int from = 0; from < agentIds.size(); from += IN_LIST) {
+      List<String> part = agentIds.subList(from, Math.min(agentIds.size(), from + IN_LIST));
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT id, last_seq FROM hosts WHERE id IN (" + Dialect.placeholders(part) + ")")) {
+        for (int i = 0; i < part.size(); i++) ps.setString(i + 1, part.get(i));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) seqs.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+    }
+    return seqs;
+  }
+
+  /** Records each agent's seq; a JDBC batch in both dialects, because its row counts find the unregistered. */
+  private static void markApplied(Connection c, List<AgentWork> applies, Instant now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE hosts SET last_seq = GREATEST(last_seq, ?), last_seen = ? WHERE id = ?")) {
+      for (AgentWork w : applies) {
+        ps.setLong(1, w.lastSeq());
+        setTime(ps, 2, now);
+        ps.setString(3, w.agentId());
+        ps.addBatch();
+      }
+      int[] counts = ps.executeBatch();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] == 0)
+          throw new IllegalStateException("agent " + applies.get(i).agentId()
+              + " is not registered; call registerHost first");
       }
     }
   }
@@ -113,26 +251,20 @@ final class ChangeWriter {
     }
   }
 
-  void apply(Connection c, String agentId, List<HostChange> changes, long lastSeq, Instant now) throws SQLException {
-    // First, so the host row lock serializes two sessions of one agent (a reconnect racing the old one).
-    try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE hosts SET last_seq = GREATEST(last_seq, ?), last_seen = ? WHERE id = ?")) {
-      ps.setLong(1, lastSeq);
-      setTime(ps, 2, now);
-      ps.setString(3, agentId);
-      if (ps.executeUpdate() == 0)
-        throw new IllegalStateException("agent " + agentId + " is not registered; call registerHost first");
-    }
+  /** One host's changes up to (and including) the end of a snapshot, or to the end of its batch. */
+  private record Round(String hostId, Pending pending, String sweep) {}
+
+  private static List<Round> rounds(AgentWork w) {
+    List<Round> rounds = new ArrayList<>();
     Pending pending = new Pending();
-    for (HostChange change : changes) {
+    for (HostChange change : w.changes()) {
       switch (change) {
         case HostChange.SnapshotChunk chunk -> {
           for (ImageFacts image : chunk.images()) pending.upsert(image, chunk.snapshotId());
           for (ContainerFacts container : chunk.containers()) pending.upsert(container, chunk.snapshotId());
           if (chunk.last()) {
-            flush(c, agentId, pending, now);
+            rounds.add(new Round(w.agentId(), pending, chunk.snapshotId()));
             pending = new Pending();
-            sweep(c, agentId, chunk.snapshotId(), now);
           }
         }
         case HostChange.ImageUpserted u -> pending.upsert(u.image(), null);
@@ -141,7 +273,8 @@ final class ChangeWriter {
         case HostChange.ContainerRemoved r -> pending.removeContainer(r.containerId());
       }
     }
-    flush(c, agentId, pending, now);
+    if (!pending.images.isEmpty() || !pending.containers.isEmpty()) rounds.add(new Round(w.agentId(), pending, null));
+    return rounds;
   }
 
   /** An image offered by a change; {@code snapshotId} is null for deltas, which keep the row's. */
@@ -203,109 +336,93 @@ final class ChangeWriter {
     return new Tag(repoTag.substring(0, colon), repoTag.substring(colon + 1));
   }
 
-  private void flush(Connection c, String hostId, Pending p, Instant now) throws SQLException {
-    List<ImageOp> upserts = new ArrayList<>();
-    List<String> removed = new ArrayList<>();
-    p.images.forEach((id, op) -> {
-      if (op == null) removed.add(id);
-      else upserts.add(op);
-    });
-    if (!upserts.isEmpty()) writeImages(c, hostId, upserts, p.tags, now);
-    if (!removed.isEmpty()) removeImages(c, hostId, removed, now);
+  /**
+   * Writes the net changes of many hosts. Rounds come in host ID order and each host's rows in
+   * object ID order, so every bulk statement touches rows in (host, ID) order.
+   */
+  private void flush(Connection c, List<Round> rounds, Instant now) throws SQLException {
+    // Image facts are immutable per ID and shared by the fleet: only IDs never seen are written,
+    // as the first host (in ID order) offers them.
+    Map<String, ImageFacts> offered = new TreeMap<>();
+    List<Object[]> hostImages = new ArrayList<>();
+    List<Object[]> tagsOfImage = new ArrayList<>();
+    List<Object[]> tagsByName = new ArrayList<>();
+    List<Object[]> digestsOfImage = new ArrayList<>();
+    List<Object[]> tags = new ArrayList<>();
+    List<Object[]> digests = new ArrayList<>();
+    List<Object[]> imageRemovals = new ArrayList<>();
+    List<Object[]> containers = new ArrayList<>();
+    List<Object[]> containerRemovals = new ArrayList<>();
+    for (Round r : rounds) {
+      String host = r.hostId();
+      Pending p = r.pending();
+      for (Map.Entry<String, ImageOp> e : p.images.entrySet()) {
+        String id = e.getKey();
+        ImageOp op = e.getValue();
+        // Tags of offered images are replaced, and those of removed images dropped.
+        tagsOfImage.add(new Object[] {host, id});
+        if (op == null) {
+          imageRemovals.add(new Object[] {now, host, id});
+          continue;
+        }
+        offered.putIfAbsent(id, op.facts());
+        hostImages.add(new Object[] {host, id, now, now, true, null, op.snapshotId()});
+        digestsOfImage.add(new Object[] {host, id});
+        for (Tag tag : p.tags.getOrDefault(id, Set.of())) {
+          tags.add(new Object[] {host, id, tag.repository(), tag.tag()});
+          // A tag names one image per host: a claimed tag leaves whichever other image had it.
+          tagsByName.add(new Object[] {host, tag.repository(), tag.tag()});
+        }
+        for (String digest : new TreeSet<>(op.facts().repoDigests())) {
+          if (digest == null || digest.isEmpty() || digest.startsWith("<none>")) continue;
+          digests.add(new Object[] {host, id, digest});
+        }
+      }
+      for (Map.Entry<String, ContainerOp> e : p.containers.entrySet()) {
+        ContainerOp op = e.getValue();
+        if (op == null) containerRemovals.add(new Object[] {now, host, e.getKey()});
+        else containers.add(containerRow(host, op, now));
+      }
+    }
+    // Host-scoped rows of one host are only written under its host row lock, so the order of rows
+    // by (host, repository, tag) need not match the (host, image) order of the others.
+    tagsByName.sort(Comparator.comparing((Object[] row) -> (String) row[0])
+        .thenComparing(row -> (String) row[1]).thenComparing(row -> (String) row[2]));
 
-    List<ContainerOp> containerUpserts = new ArrayList<>();
-    List<String> containerRemovals = new ArrayList<>();
-    p.containers.forEach((id, op) -> {
-      if (op == null) containerRemovals.add(id);
-      else containerUpserts.add(op);
-    });
-    if (!containerUpserts.isEmpty()) writeContainers(c, hostId, containerUpserts, now);
-    if (!containerRemovals.isEmpty()) removeContainers(c, hostId, containerRemovals, now);
+    if (!offered.isEmpty()) insertImages(c, offered, now);
+    upsertHostImage.run(c, hostImages);
+    deleteTagsOfImage.run(c, tagsOfImage);
+    deleteTagsByName.run(c, tagsByName);
+    deleteDigestsOfImage.run(c, digestsOfImage);
+    insertTag.run(c, tags);
+    insertDigest.run(c, digests);
+    removeHostImage.run(c, imageRemovals);
+    upsertContainer.run(c, containers);
+    removeContainer.run(c, containerRemovals);
   }
 
-  private void writeImages(Connection c, String hostId, List<ImageOp> ops, Map<String, Set<Tag>> tags, Instant now)
-      throws SQLException {
-    // Image facts are immutable per ID and shared by the fleet: only IDs never seen are written.
-    Set<String> known = existingImageIds(c, ops.stream().map(op -> op.facts().id()).toList());
-    List<ImageFacts> fresh = ops.stream().map(ImageOp::facts).filter(f -> !known.contains(f.id())).toList();
-    if (!fresh.isEmpty()) insertImages(c, fresh, now);
-
-    try (PreparedStatement ps = c.prepareStatement(upsertHostImage)) {
-      for (ImageOp op : ops) {
-        ps.setString(1, hostId);
-        ps.setString(2, op.facts().id());
-        setTime(ps, 3, now);
-        setTime(ps, 4, now);
-        ps.setBoolean(5, true);
-        setTime(ps, 6, null);
-        ps.setString(7, op.snapshotId());
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-    List<String> ids = ops.stream().map(op -> op.facts().id()).toList();
-    List<Tag> claimed = ops.stream().flatMap(op -> tags.getOrDefault(op.facts().id(), Set.<Tag>of()).stream()).toList();
-    // Replaces the tags of the offered images and, because a tag names one image per host, takes
-    // each claimed tag from whichever other image had it: one statement instead of one per tag.
-    for (int from = 0; from < Math.max(ids.size(), claimed.size()); from += IN_LIST) {
-      List<String> idPart = ids.subList(Math.min(from, ids.size()), Math.min(ids.size(), from + IN_LIST));
-      List<Tag> tagPart = claimed.subList(Math.min(from, claimed.size()), Math.min(claimed.size(), from + IN_LIST));
-      List<String> conditions = new ArrayList<>();
-      if (!idPart.isEmpty()) conditions.add("image_id IN (" + Dialect.placeholders(idPart) + ")");
-      if (!tagPart.isEmpty())
-        conditions.add("(repository, tag) IN (" + String.join(", ", tagPart.stream().map(t -> "(?, ?)").toList()) + ")");
-      try (PreparedStatement ps = c.prepareStatement(
-          "DELETE FROM host_image_tags WHERE host_id = ? AND (" + String.join(" OR ", conditions) + ")")) {
-        int i = 0;
-        ps.setString(++i, hostId);
-        for (String id : idPart) ps.setString(++i, id);
-        for (Tag t : tagPart) {
-          ps.setString(++i, t.repository());
-          ps.setString(++i, t.tag());
-        }
-        ps.executeUpdate();
+  private void insertImages(Connection c, Map<String, ImageFacts> offered, Instant now) throws SQLException {
+    Set<String> known = existingImageIds(c, List.copyOf(offered.keySet()));
+    List<Object[]> images = new ArrayList<>();
+    List<Object[]> layers = new ArrayList<>();
+    List<Object[]> history = new ArrayList<>();
+    for (ImageFacts f : offered.values()) {
+      if (known.contains(f.id())) continue;
+      images.add(new Object[] {f.id(), f.created(), f.sizeBytes(), nonNull(f.os()), nonNull(f.architecture()),
+          nonNull(f.variant()), nonNull(f.author()), nonNull(f.dockerVersion()),
+          json(f.config() == null ? ImageFacts.Config.EMPTY : sortedConfig(f.config())), now});
+      for (int idx = 0; idx < f.layerDiffIds().size(); idx++)
+        layers.add(new Object[] {f.id(), idx, f.layerDiffIds().get(idx)});
+      for (int idx = 0; idx < f.history().size(); idx++) {
+        ImageFacts.HistoryEntry h = f.history().get(idx);
+        history.add(new Object[] {f.id(), idx, h.created(), nonNull(h.createdBy()), h.emptyLayer(),
+            nonNull(h.comment())});
       }
     }
-    for (int from = 0; from < ids.size(); from += IN_LIST) {
-      List<String> idPart = ids.subList(from, Math.min(ids.size(), from + IN_LIST));
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM host_image_digests WHERE host_id = ? AND image_id IN ("
-          + Dialect.placeholders(idPart) + ")")) {
-        ps.setString(1, hostId);
-        for (int i = 0; i < idPart.size(); i++) ps.setString(i + 2, idPart.get(i));
-        ps.executeUpdate();
-      }
-    }
-    if (!claimed.isEmpty()) {
-      try (PreparedStatement insert = c.prepareStatement(
-          Dialect.insert("host_image_tags", List.of("host_id", "image_id", "repository", "tag")))) {
-        for (ImageOp op : ops) {
-          for (Tag tag : tags.getOrDefault(op.facts().id(), Set.of())) {
-            insert.setString(1, hostId);
-            insert.setString(2, op.facts().id());
-            insert.setString(3, tag.repository());
-            insert.setString(4, tag.tag());
-            insert.addBatch();
-          }
-        }
-        insert.executeBatch();
-      }
-    }
-    boolean anyDigests = ops.stream().anyMatch(op -> !op.facts().repoDigests().isEmpty());
-    if (anyDigests) {
-      try (PreparedStatement insert = c.prepareStatement(
-          Dialect.insert("host_image_digests", List.of("host_id", "image_id", "repo_digest")))) {
-        for (ImageOp op : ops) {
-          for (String digest : new TreeSet<>(op.facts().repoDigests())) {
-            if (digest == null || digest.isEmpty() || digest.startsWith("<none>")) continue;
-            insert.setString(1, hostId);
-            insert.setString(2, op.facts().id());
-            insert.setString(3, digest);
-            insert.addBatch();
-          }
-        }
-        insert.executeBatch();
-      }
-    }
+    // Insert-if-absent, not plain insert: another writer may add the same new image concurrently.
+    insertImage.run(c, images);
+    insertLayer.run(c, layers);
+    insertHistory.run(c, history);
   }
 
   private Set<String> existingImageIds(Connection c, List<String> ids) throws SQLException {
@@ -323,144 +440,31 @@ final class ChangeWriter {
     return known;
   }
 
-  private void insertImages(Connection c, List<ImageFacts> images, Instant now) throws SQLException {
-    // Insert-if-absent, not plain insert: another agent may add the same new image concurrently.
-    try (PreparedStatement img = c.prepareStatement(insertImage);
-        PreparedStatement layer = c.prepareStatement(insertLayer);
-        PreparedStatement hist = c.prepareStatement(insertHistory)) {
-      boolean anyLayer = false;
-      boolean anyHistory = false;
-      for (ImageFacts f : images) {
-        int i = 0;
-        img.setString(++i, f.id());
-        setTime(img, ++i, f.created());
-        img.setLong(++i, f.sizeBytes());
-        img.setString(++i, nonNull(f.os()));
-        img.setString(++i, nonNull(f.architecture()));
-        img.setString(++i, nonNull(f.variant()));
-        img.setString(++i, nonNull(f.author()));
-        img.setString(++i, nonNull(f.dockerVersion()));
-        img.setString(++i, json(f.config() == null ? ImageFacts.Config.EMPTY : sortedConfig(f.config())));
-        setTime(img, ++i, now);
-        img.addBatch();
-        for (int idx = 0; idx < f.layerDiffIds().size(); idx++) {
-          layer.setString(1, f.id());
-          layer.setInt(2, idx);
-          layer.setString(3, f.layerDiffIds().get(idx));
-          layer.addBatch();
-          anyLayer = true;
-        }
-        for (int idx = 0; idx < f.history().size(); idx++) {
-          ImageFacts.HistoryEntry h = f.history().get(idx);
-          hist.setString(1, f.id());
-          hist.setInt(2, idx);
-          setTime(hist, 3, h.created());
-          hist.setString(4, nonNull(h.createdBy()));
-          hist.setBoolean(5, h.emptyLayer());
-          hist.setString(6, nonNull(h.comment()));
-          hist.addBatch();
-          anyHistory = true;
-        }
-      }
-      img.executeBatch();
-      if (anyLayer) layer.executeBatch();
-      if (anyHistory) hist.executeBatch();
-    }
-  }
-
   private static ImageFacts.Config sortedConfig(ImageFacts.Config config) {
     return new ImageFacts.Config(config.entrypoint(), config.cmd(), config.envNames(), nonNull(config.user()),
         config.exposedPorts(), new TreeMap<>(config.labels()), nonNull(config.workingDir()));
   }
 
-  private void removeImages(Connection c, String hostId, List<String> imageIds, Instant now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE host_images SET present = FALSE, removed_at = ? WHERE host_id = ? AND image_id = ? AND present = TRUE");
-        PreparedStatement tags = c.prepareStatement(
-            "DELETE FROM host_image_tags WHERE host_id = ? AND image_id = ?")) {
-      for (String id : imageIds) {
-        setTime(ps, 1, now);
-        ps.setString(2, hostId);
-        ps.setString(3, id);
-        ps.addBatch();
-        tags.setString(1, hostId);
-        tags.setString(2, id);
-        tags.addBatch();
-      }
-      ps.executeBatch();
-      tags.executeBatch();
-    }
+  private static Object[] containerRow(String host, ContainerOp op, Instant now) {
+    ContainerFacts f = op.facts();
+    return new Object[] {host, f.id(), nonNull(f.name()), json(f.names()), nonNull(f.imageId()),
+        nonNull(f.imageRef()), nonNull(f.state()), nonNull(f.status()), nonNull(f.command()), f.created(),
+        f.started(), f.finished(), f.exitCode(), json(f.ports()), json(new TreeMap<>(f.labels())), f.restartCount(),
+        true, null, now, op.snapshotId()};
   }
 
-  private void writeContainers(Connection c, String hostId, List<ContainerOp> ops, Instant now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(upsertContainer)) {
-      for (ContainerOp op : ops) {
-        ContainerFacts f = op.facts();
-        int i = 0;
-        ps.setString(++i, hostId);
-        ps.setString(++i, f.id());
-        ps.setString(++i, nonNull(f.name()));
-        ps.setString(++i, json(f.names()));
-        ps.setString(++i, nonNull(f.imageId()));
-        ps.setString(++i, nonNull(f.imageRef()));
-        ps.setString(++i, nonNull(f.state()));
-        ps.setString(++i, nonNull(f.status()));
-        ps.setString(++i, nonNull(f.command()));
-        setTime(ps, ++i, f.created());
-        setTime(ps, ++i, f.started());
-        setTime(ps, ++i, f.finished());
-        ps.setInt(++i, f.exitCode());
-        ps.setString(++i, json(f.ports()));
-        ps.setString(++i, json(new TreeMap<>(f.labels())));
-        ps.setInt(++i, f.restartCount());
-        ps.setBoolean(++i, true);
-        setTime(ps, ++i, null);
-        setTime(ps, ++i, now);
-        ps.setString(++i, op.snapshotId());
-        ps.addBatch();
-      }
-      ps.executeBatch();
+  /** Ends snapshots: whatever a host has that no chunk of its snapshot mentioned is gone. */
+  private void sweep(Connection c, List<Round> ended, Instant now) throws SQLException {
+    if (ended.isEmpty()) return;
+    List<Object[]> tags = new ArrayList<>();
+    List<Object[]> rows = new ArrayList<>();
+    for (Round r : ended) {
+      tags.add(new Object[] {r.hostId(), r.sweep()});
+      rows.add(new Object[] {now, r.hostId(), r.sweep()});
     }
-  }
-
-  private void removeContainers(Connection c, String hostId, List<String> ids, Instant now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("UPDATE containers SET present = FALSE, removed_at = ?, updated = ?"
-        + " WHERE host_id = ? AND id = ? AND present = TRUE")) {
-      for (String id : ids) {
-        setTime(ps, 1, now);
-        setTime(ps, 2, now);
-        ps.setString(3, hostId);
-        ps.setString(4, id);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-  }
-
-  /** Ends a snapshot: whatever the host has that no chunk of it mentioned is gone. */
-  private void sweep(Connection c, String hostId, String snapshotId, Instant now) throws SQLException {
-    String stale = " host_id = ? AND present = TRUE AND (snapshot_id IS NULL OR snapshot_id <> ?)";
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM host_image_tags WHERE host_id = ? AND image_id IN"
-        + " (SELECT image_id FROM host_images WHERE" + stale + ")")) {
-      ps.setString(1, hostId);
-      ps.setString(2, hostId);
-      ps.setString(3, snapshotId);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE host_images SET present = FALSE, removed_at = ? WHERE" + stale)) {
-      setTime(ps, 1, now);
-      ps.setString(2, hostId);
-      ps.setString(3, snapshotId);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE containers SET present = FALSE, removed_at = ?, updated = ? WHERE" + stale)) {
-      setTime(ps, 1, now);
-      setTime(ps, 2, now);
-      ps.setString(3, hostId);
-      ps.setString(4, snapshotId);
-      ps.executeUpdate();
-    }
+    // Tags first: they are found through the host images the next statement marks removed.
+    sweepTags.run(c, tags);
+    sweepImages.run(c, rows);
+    sweepContainers.run(c, rows);
   }
 }

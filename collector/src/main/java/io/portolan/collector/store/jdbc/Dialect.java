@@ -5,50 +5,67 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The only SQL that differs between H2 and PostgreSQL: upserts. Everything else the store sends is
- * portable SQL. Update clauses are written once, naming the existing row {@code t} and the offered
- * row {@code {new}}; each dialect spells {@code {new}} its own way.
+ * The only SQL that differs between H2 and PostgreSQL: upserts, and how a statement takes many
+ * rows (PostgreSQL array parameters, H2 JDBC batches; see {@link Bulk}). Everything else the store
+ * sends is portable SQL. Update clauses are written once, naming the existing row {@code t} and the
+ * offered row {@code {new}}; each dialect spells {@code {new}} its own way.
  */
 public enum Dialect {
-  /** {@code INSERT ... ON CONFLICT}, atomic under concurrent writers. */
+  /**
+   * {@code INSERT ... ON CONFLICT}, atomic under concurrent writers. Bulk statements bind each
+   * column as an array and read rows from {@code unnest(...)}: one execution per statement.
+   */
   POSTGRESQL {
     @Override
-    String insertIgnore(String table, List<String> columns, List<String> keys) {
-      return insert(table, columns) + " ON CONFLICT (" + String.join(", ", keys) + ") DO NOTHING";
+    Bulk insertIgnore(String table, List<Bulk.Column> columns, List<String> keys) {
+      return Bulk.positional(insertSql(table, columns, true) + " ON CONFLICT (" + String.join(", ", keys)
+          + ") DO NOTHING", columns, true);
     }
 
     @Override
-    String upsert(String table, List<String> columns, List<String> keys, String updateSet) {
-      return "INSERT INTO " + table + " AS t (" + String.join(", ", columns) + ") VALUES (" + placeholders(columns)
-          + ") ON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET " + updateSet.replace(NEW, "EXCLUDED.");
+    Bulk upsert(String table, List<Bulk.Column> columns, List<String> keys, String updateSet) {
+      return Bulk.positional("INSERT INTO " + table + " AS t (" + names(columns) + ") " + Bulk.source(columns, true)
+          + " ON CONFLICT (" + String.join(", ", keys) + ") DO UPDATE SET " + updateSet.replace(NEW, "EXCLUDED."),
+          columns, true);
+    }
+
+    @Override
+    boolean arrays() {
+      return true;
     }
   },
 
   /**
    * The standard {@code MERGE ... USING}: unlike H2's {@code MERGE ... KEY}, it can keep columns of
-   * the existing row (first_seen) and compare old with new (the container's updated time).
+   * the existing row (first_seen) and compare old with new (the container's updated time). Bulk
+   * statements are JDBC batches, which in-process H2 runs without network round trips anyway.
    */
   H2 {
     @Override
-    String insertIgnore(String table, List<String> columns, List<String> keys) {
-      return merge(table, columns, keys) + " WHEN NOT MATCHED THEN " + insertFromSource(columns);
+    Bulk insertIgnore(String table, List<Bulk.Column> columns, List<String> keys) {
+      return Bulk.positional(merge(table, columns, keys) + " WHEN NOT MATCHED THEN " + insertFromSource(columns),
+          columns, false);
     }
 
     @Override
-    String upsert(String table, List<String> columns, List<String> keys, String updateSet) {
-      return merge(table, columns, keys) + " WHEN MATCHED THEN UPDATE SET " + updateSet.replace(NEW, "s.")
-          + " WHEN NOT MATCHED THEN " + insertFromSource(columns);
+    Bulk upsert(String table, List<Bulk.Column> columns, List<String> keys, String updateSet) {
+      return Bulk.positional(merge(table, columns, keys) + " WHEN MATCHED THEN UPDATE SET "
+          + updateSet.replace(NEW, "s.") + " WHEN NOT MATCHED THEN " + insertFromSource(columns), columns, false);
     }
 
-    private String merge(String table, List<String> columns, List<String> keys) {
-      return "MERGE INTO " + table + " t USING (VALUES (" + placeholders(columns) + ")) AS s("
-          + String.join(", ", columns) + ") ON "
+    @Override
+    boolean arrays() {
+      return false;
+    }
+
+    private String merge(String table, List<Bulk.Column> columns, List<String> keys) {
+      return "MERGE INTO " + table + " t USING (" + Bulk.source(columns, false) + ") AS s(" + names(columns) + ") ON "
           + keys.stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
     }
 
-    private String insertFromSource(List<String> columns) {
-      return "INSERT (" + String.join(", ", columns) + ") VALUES ("
-          + columns.stream().map(c -> "s." + c).collect(Collectors.joining(", ")) + ")";
+    private String insertFromSource(List<Bulk.Column> columns) {
+      return "INSERT (" + names(columns) + ") VALUES ("
+          + columns.stream().map(c -> "s." + c.name()).collect(Collectors.joining(", ")) + ")";
     }
   };
 
@@ -63,17 +80,34 @@ public enum Dialect {
         + "': expected one starting with jdbc:h2: or jdbc:postgresql:");
   }
 
-  /** Inserts a row unless one with the same key exists, in which case nothing changes. */
-  abstract String insertIgnore(String table, List<String> columns, List<String> keys);
+  /** Inserts rows unless one with the same key exists, in which case nothing changes. */
+  abstract Bulk insertIgnore(String table, List<Bulk.Column> columns, List<String> keys);
 
   /**
-   * Inserts a row, or applies {@code updateSet} to the existing one. Parameters bind in
-   * {@code columns} order.
+   * Inserts rows, or applies {@code updateSet} to the existing ones. Each offered row must have a
+   * distinct key (PostgreSQL refuses to update one row twice in a statement).
    */
-  abstract String upsert(String table, List<String> columns, List<String> keys, String updateSet);
+  abstract Bulk upsert(String table, List<Bulk.Column> columns, List<String> keys, String updateSet);
 
-  static String insert(String table, List<String> columns) {
-    return "INSERT INTO " + table + " (" + String.join(", ", columns) + ") VALUES (" + placeholders(columns) + ")";
+  /** Whether bulk statements bind arrays (one execution) rather than run as JDBC batches. */
+  abstract boolean arrays();
+
+  /** A plain insert of rows. */
+  Bulk insert(String table, List<Bulk.Column> columns) {
+    return Bulk.positional(insertSql(table, columns, arrays()), columns, arrays());
+  }
+
+  /** An UPDATE or DELETE per row; see {@link Bulk#keyed}. */
+  Bulk keyed(String template, List<Bulk.Column> columns) {
+    return Bulk.keyed(template, columns, arrays());
+  }
+
+  private static String insertSql(String table, List<Bulk.Column> columns, boolean arrays) {
+    return "INSERT INTO " + table + " (" + names(columns) + ") " + Bulk.source(columns, arrays);
+  }
+
+  private static String names(List<Bulk.Column> columns) {
+    return columns.stream().map(Bulk.Column::name).collect(Collectors.joining(", "));
   }
 
   static String placeholders(List<String> columns) {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.portolan.collector.store.HostChange;
 import io.portolan.collector.store.HostFacts;
+import io.portolan.collector.store.IngestBatch;
 import io.portolan.collector.store.Page;
 import io.portolan.collector.store.PageRequest;
 import io.portolan.collector.store.Queries.ContainerQuery;
@@ -26,6 +27,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -187,38 +189,25 @@ public final class JdbcStore implements Store {
 
   @Override
   public long registerHost(String agentId, String agentVersion, HostFacts facts, Instant now) {
-    return inTransaction("registering host " + agentId,
-        c -> writer.registerHost(c, agentId, agentVersion, facts, now));
+    var work = new ChangeWriter.AgentWork(agentId, new IngestBatch.Registration(agentVersion, facts), List.of(), 0,
+        false);
+    return inTransaction("registering host " + agentId, c -> writer.write(c, List.of(work), now)).get(agentId);
   }
 
   @Override
   public void apply(String agentId, List<HostChange> changes, long lastSeq, Instant now) {
-    inTransaction("applying changes of agent " + agentId, c -> {
-      writer.apply(c, agentId, changes, lastSeq, now);
-      return null;
-    });
+    var work = new ChangeWriter.AgentWork(agentId, null, changes, lastSeq, true);
+    inTransaction("applying changes of agent " + agentId, c -> writer.write(c, List.of(work), now));
   }
 
   @Override
-  public java.util.Map<String, Long> ingest(List<io.portolan.collector.store.IngestBatch> batches, Instant now) {
-    // Agents in a stable order, so concurrent group commits lock host rows in one order.
-    var ordered = batches.stream()
-        .sorted(java.util.Comparator.comparing(io.portolan.collector.store.IngestBatch::agentId)).toList();
-    return inTransaction("committing a batch of " + ordered.size() + " agents", c -> {
-      var committed = new java.util.HashMap<String, Long>();
-      for (var b : ordered) {
-        long seq = b.registration().isPresent()
-            ? writer.registerHost(c, b.agentId(), b.registration().get().agentVersion(),
-                b.registration().get().facts(), now)
-            : -1;
-        if (b.lastSeq() > 0) {
-          writer.apply(c, b.agentId(), b.changes(), b.lastSeq(), now);
-          seq = Math.max(seq, b.lastSeq());
-        }
-        committed.put(b.agentId(), seq);
-      }
-      return committed;
-    });
+  public Map<String, Long> ingest(List<IngestBatch> batches, Instant now) {
+    // The writer orders agents itself (host row locks in ID order); it is handed the call's order.
+    List<ChangeWriter.AgentWork> works = batches.stream()
+        .map(b -> new ChangeWriter.AgentWork(b.agentId(), b.registration().orElse(null), b.changes(), b.lastSeq(),
+            b.lastSeq() > 0))
+        .toList();
+    return inTransaction("committing a batch of " + works.size() + " agents", c -> writer.write(c, works, now));
   }
 
   @Override
