@@ -1,6 +1,11 @@
 package io.portolan.agent;
 
 import io.portolan.agent.cache.AgentState;
+import io.portolan.agent.docker.DockerImages;
+import io.portolan.agent.docker.DockerLayerReader;
+import io.portolan.agent.inventory.InventoryFeed;
+import io.portolan.agent.inventory.InventoryScheduler;
+import io.portolan.inventory.Analyzers;
 import io.portolan.agent.docker.DockerWatcher;
 import io.portolan.agent.transport.CollectorLink;
 import java.time.Clock;
@@ -25,6 +30,7 @@ public final class Agent implements AutoCloseable {
   private final AgentState state;
   private final DockerWatcher watcher;
   private final CollectorLink link;
+  private final InventoryScheduler inventory;
   private boolean started;
   private boolean closed;
 
@@ -42,6 +48,7 @@ public final class Agent implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.state = AgentState.open(config.stateDir());
     CollectorLink[] linkRef = new CollectorLink[1];
+    InventoryScheduler[] inventoryRef = new InventoryScheduler[1];
     OutboxFeeder feeder = new OutboxFeeder(state, () -> {
       // The link exists before the watcher can emit: the watcher starts in start().
       linkRef[0].outboxChanged();
@@ -49,7 +56,7 @@ public final class Agent implements AutoCloseable {
     this.watcher = new DockerWatcher(
         new DockerWatcher.Settings(config.dockerHost(), config.dockerApiVersion(), config.resyncInterval(),
             Duration.ofMillis(120), config.reconnectMin(), config.reconnectMax()),
-        feeder, clock, random);
+        new InventoryFeed(feeder, () -> inventoryRef[0]), clock, random);
     HostIdentity host = new HostIdentity(watcher::engineFacts, config.hostName(), config.labels());
     this.link = new CollectorLink(
         config.collectorTarget(),
@@ -63,6 +70,12 @@ public final class Agent implements AutoCloseable {
         clock,
         random);
     linkRef[0] = link;
+    this.inventory = new InventoryScheduler(state,
+        new DockerLayerReader(() -> DockerImages.open(config.dockerHost(), config.dockerApiVersion()),
+            DockerLayerReader.Mode.AUTO),
+        Analyzers.osPackages(), config.inventory(), link::sendNow, link::outboxChanged);
+    inventoryRef[0] = inventory;
+    link.setInventoryExchange(inventory);
   }
 
   /** Starts watching the engine and dialling the collector; both retry on their own from here. */
@@ -108,6 +121,7 @@ public final class Agent implements AutoCloseable {
     }
     closed = true;
     link.close();
+    inventory.close();
     watcher.close();
     state.close();
   }

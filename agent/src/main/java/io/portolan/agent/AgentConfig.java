@@ -33,7 +33,8 @@ public record AgentConfig(
     Duration reconnectMin,
     Duration reconnectMax,
     int maxInFlight,
-    String dockerApiVersion) {
+    String dockerApiVersion,
+    io.portolan.agent.inventory.InventoryScheduler.Settings inventory) {
 
   public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
   public static final String DEFAULT_DOCKER_API_VERSION = "1.41";
@@ -42,6 +43,9 @@ public record AgentConfig(
   public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(500);
   public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+  /** One image at a time, new images inventoried as they arrive. */
+  public static final io.portolan.agent.inventory.InventoryScheduler.Settings DEFAULT_INVENTORY =
+      new io.portolan.agent.inventory.InventoryScheduler.Settings(1, true);
 
   public AgentConfig {
     Objects.requireNonNull(collectorTarget, "collectorTarget");
@@ -53,6 +57,7 @@ public record AgentConfig(
     Objects.requireNonNull(reconnectMin, "reconnectMin");
     Objects.requireNonNull(reconnectMax, "reconnectMax");
     Objects.requireNonNull(dockerApiVersion, "dockerApiVersion");
+    Objects.requireNonNull(inventory, "inventory");
     if (collectorTarget.isBlank()) {
       throw new IllegalArgumentException("collector target must be host:port");
     }
@@ -73,42 +78,47 @@ public record AgentConfig(
   public static AgentConfig defaults(String collectorTarget, Path stateDir) {
     return new AgentConfig(collectorTarget, stateDir, DEFAULT_DOCKER_HOST, Optional.empty(), Map.of(),
         DEFAULT_RESYNC_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
-        DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION);
+        DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION, DEFAULT_INVENTORY);
   }
 
   public AgentConfig withDockerHost(String value) {
     return new AgentConfig(collectorTarget, stateDir, value, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withHostName(String value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, Optional.ofNullable(value), labels,
-        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withLabels(Map<String, String> value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, value, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withResyncInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, value,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withHeartbeatInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion);
+        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withReconnectBackoff(Duration min, Duration max) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, min, max, maxInFlight, dockerApiVersion);
+        heartbeatInterval, min, max, maxInFlight, dockerApiVersion, inventory);
   }
 
   public AgentConfig withMaxInFlight(int value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion);
+        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion, inventory);
+  }
+
+  public AgentConfig withInventory(io.portolan.agent.inventory.InventoryScheduler.Settings value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, value);
   }
 
   private static void requirePositive(String name, Duration d) {

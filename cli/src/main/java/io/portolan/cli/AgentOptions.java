@@ -28,8 +28,17 @@ final class AgentOptions {
       description = "Full resync period (default: ${DEFAULT-VALUE})")
   Duration resyncInterval;
 
+  @Option(names = "--inventory-concurrency", defaultValue = "1",
+      description = "Images inventoried at once, on low-priority threads (default: ${DEFAULT-VALUE})")
+  int inventoryConcurrency;
+
+  @Option(names = "--auto-inventory", defaultValue = "true", negatable = true, fallbackValue = "true",
+      description = "Inventory new images as they arrive (default: ${DEFAULT-VALUE}); --no-auto-inventory waits for scans")
+  boolean autoInventory;
+
   AgentConfig toConfig() {
     return AgentConfig.defaults(collector, stateDir)
+        .withInventory(new io.portolan.agent.inventory.InventoryScheduler.Settings(inventoryConcurrency, autoInventory))
         .withDockerHost(dockerHost)
         .withHostName(hostName.isBlank() ? null : hostName)
         .withLabels(labels == null ? Map.of() : labels)

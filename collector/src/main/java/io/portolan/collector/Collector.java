@@ -86,7 +86,7 @@ public final class Collector implements AutoCloseable {
       throw new UncheckedIOException("cannot listen for agents on " + config.bindAddress() + ":"
           + config.grpcPort() + ": " + e.getMessage(), e);
     }
-    RestApi api = new RestApi(store, clock, config.offlineAfter());
+    RestApi api = new RestApi(store, clock, config.offlineAfter(), version);
     try {
       http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
     } catch (RuntimeException e) {

@@ -99,6 +99,11 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
     imageErrors.remove(imageId);
   }
 
+  /** Forgets images a full snapshot no longer lists. */
+  public void retainOnly(Set<String> present) {
+    for (String id : List.copyOf(known.keySet())) if (!present.contains(id)) imageGone(id);
+  }
+
   /** Queues an image for inventory (a collector's scan, or automatic inventory of a new image). */
   public boolean schedule(String imageId) {
     List<String> diffIds = known.get(imageId);

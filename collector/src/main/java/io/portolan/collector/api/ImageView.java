@@ -29,7 +29,8 @@ public record ImageView(
     String dockerVersion,
     List<String> layerDiffIds,
     List<ImageFacts.HistoryEntry> history,
-    ImageFacts.Config config) {
+    ImageFacts.Config config,
+    io.portolan.collector.store.Queries.Inventory inventory) {
 
   static ImageView of(ImageDetail d) {
     var s = d.summary();
@@ -37,7 +38,7 @@ public record ImageView(
         s.id(), shortId(s.id()), d.registry(), s.repositories(), s.repoTags(), d.repoDigests(), s.created(),
         s.os(), s.architecture(), d.variant(), s.sizeBytes(), d.format(), d.layerDiffIds().size(),
         s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
-        d.author(), d.dockerVersion(), d.layerDiffIds(), d.history(), d.config());
+        d.author(), d.dockerVersion(), d.layerDiffIds(), d.history(), d.config(), s.inventory());
   }
 
   /** The 12 hex digits Docker shows. */

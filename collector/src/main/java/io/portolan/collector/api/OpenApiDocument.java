@@ -81,6 +81,7 @@ public final class OpenApiDocument {
     if (type instanceof ParameterizedType p) {
       Class<?> raw = (Class<?>) p.getRawType();
       Type[] args = p.getActualTypeArguments();
+      if (raw == java.util.Optional.class) return schemaOf(args[0]);
       if (Collection.class.isAssignableFrom(raw)) {
         s.put("type", "array");
         s.set("items", schemaOf(args[0]));
@@ -109,6 +110,8 @@ public final class OpenApiDocument {
     Class<?> c = (Class<?>) type;
     if (c == String.class) s.put("type", "string");
     else if (c == Instant.class) s.put("type", "string").put("format", "date-time");
+    else if (c == java.time.LocalDate.class) s.put("type", "string").put("format", "date");
+    else if (c == RawBody.class) s.put("type", "object").put("description", "a document in the requested format");
     else if (c == int.class || c == long.class || c == Integer.class || c == Long.class) s.put("type", "integer");
     else if (c == boolean.class || c == Boolean.class) s.put("type", "boolean");
     else if (c == double.class || c == Double.class) s.put("type", "number");

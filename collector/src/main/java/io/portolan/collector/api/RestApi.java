@@ -6,7 +6,11 @@ import static io.portolan.collector.api.Param.integer;
 import static io.portolan.collector.api.Param.path;
 import static io.portolan.collector.api.Param.query;
 
+import io.portolan.collector.store.InventoryStore.LayerView;
+import io.portolan.collector.store.InventoryStore.PackageQuery;
+import io.portolan.collector.store.InventoryStore.PackageView;
 import io.portolan.collector.store.Page;
+import io.portolan.inventory.sbom.CycloneDxSbom;
 import io.portolan.collector.store.PageRequest;
 import io.portolan.collector.store.Queries.ContainerQuery;
 import io.portolan.collector.store.Queries.ContainerState;
@@ -40,8 +44,10 @@ public final class RestApi {
   private final Store store;
   private final Clock clock;
   private final Duration offlineAfter;
+  private final String version;
 
-  public RestApi(Store store, Clock clock, Duration offlineAfter) {
+  public RestApi(Store store, Clock clock, Duration offlineAfter, String version) {
+    this.version = version;
     this.store = store;
     this.clock = clock;
     this.offlineAfter = offlineAfter;
@@ -103,6 +109,27 @@ public final class RestApi {
         r -> store.containers(new ContainerQuery(r.text("host"), Optional.of(imageId(r.path("id"))),
             Optional.empty(), r.choice("state", ContainerState.class), r.page()))));
 
+    e.add(new Endpoint(PREFIX + "/images/{id}/layers",
+        "Build steps of an image, oldest first: the command, size, layer diff ID, and the packages the layer added,"
+            + " changed and removed",
+        List.of(path("id", "Image ID or unique prefix")), new GenericType(List.class, LayerView.class),
+        r -> store.imageLayers(imageId(r.path("id")))));
+    e.add(new Endpoint(PREFIX + "/images/{id}/packages",
+        "Packages of an image, each with the layer that last added or changed it",
+        List.of(path("id", "Image ID or unique prefix"), query("search", "Package or source name substring"),
+            query("type", "purl type: deb, apk, rpm, maven, npm, pypi..."),
+            query("layer", "Only packages of this layer: diff ID or index from 0"), PAGE, SIZE),
+        pageOf(PackageView.class),
+        r -> store.imagePackages(imageId(r.path("id")),
+            new PackageQuery(r.text("search"), r.text("type"), r.text("layer"), r.page()))));
+    e.add(new Endpoint(PREFIX + "/images/{id}/sbom",
+        "The image's SBOM (CycloneDX 1.6 JSON); every component names its layer in the property "
+            + CycloneDxSbom.LAYER_PROPERTY,
+        List.of(path("id", "Image ID or unique prefix"),
+            choice("format", "SBOM format", SbomFormat.class, SbomFormat.CYCLONEDX)),
+        RawBody.class,
+        r -> sbom(imageId(r.path("id")))));
+
     e.add(new Endpoint(PREFIX + "/containers", "Containers across all hosts",
         List.of(query("host", "Host (agent) ID"), query("image", "Image ID or unique prefix"),
             query("search", "Name, ID prefix or image reference"), containerState, PAGE, SIZE),
@@ -113,6 +140,26 @@ public final class RestApi {
         List.of(query("search", "Repository substring"), PAGE, SIZE), pageOf(RepositorySummary.class),
         r -> store.repositories(new RepositoryQuery(r.text("search"), r.page()))));
     return e;
+  }
+
+  /** SBOM formats served; SPDX may follow. */
+  public enum SbomFormat { CYCLONEDX }
+
+  private RawBody sbom(String imageId) {
+    var image = store.image(imageId).orElseThrow();
+    var inventory = image.summary().inventory();
+    if (inventory.status().equals("PENDING")) {
+      throw new ApiProblem(409, "Conflict", "the layer inventory of " + imageId
+          + " is not available yet: no agent has reported it");
+    }
+    var subject = new CycloneDxSbom.Subject(imageId, image.summary().repoTags(),
+        Optional.of(inventory.osId()).filter(s -> !s.isEmpty()), Optional.of(inventory.osVersion()).filter(s -> !s.isEmpty()),
+        version);
+    var entries = store.allImagePackages(imageId).stream()
+        .map(p -> new CycloneDxSbom.Entry(p.type(), p.name(), p.version(), p.purl(), p.license(), p.sourceName(),
+            p.sourceVersion(), p.architecture(), p.diffId(), p.path()))
+        .toList();
+    return new RawBody("application/vnd.cyclonedx+json; version=1.6", CycloneDxSbom.json(subject, entries));
   }
 
   private Instant onlineSince() {

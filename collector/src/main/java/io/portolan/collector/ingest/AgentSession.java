@@ -101,7 +101,10 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       case HEARTBEAT -> heartbeat(message.getHeartbeat());
       case COMMAND_UPDATE -> log.debug("agent {} command {} is {}", agentId,
           message.getCommandUpdate().getRequestId(), message.getCommandUpdate().getStatus());
-      case SNAPSHOT, DELTA -> enqueue(message);
+      case SNAPSHOT, DELTA, LAYER_INVENTORY, IMAGE_INVENTORY -> enqueue(message);
+      case LAYER_OFFER -> {
+        if (welcomed) service.offers().answer(this, message.getLayerOffer());
+      }
       case HELLO -> refuseStream(Status.INVALID_ARGUMENT, "Hello may only be sent once per stream");
       default -> refuseStream(Status.INVALID_ARGUMENT, "message seq " + message.getSeq() + " has type "
           + message.getBodyCase() + ", which this collector does not handle yet");
@@ -189,11 +192,14 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     private final IngestBatch batch;
     private final boolean registering;
     private final int messageCount;
+    private final List<io.portolan.proto.agent.v1.LayerWant> wants;
 
-    private Work(IngestBatch batch, boolean registering, int messageCount) {
+    private Work(IngestBatch batch, boolean registering, int messageCount,
+        List<io.portolan.proto.agent.v1.LayerWant> wants) {
       this.batch = batch;
       this.registering = registering;
       this.messageCount = messageCount;
+      this.wants = wants;
     }
 
     IngestBatch batch() {
@@ -228,6 +234,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     if (!inFlight.compareAndSet(false, true)) return null;
     IngestBatch.Registration r = registration.getAndSet(null);
     List<HostChange> changes = new ArrayList<>();
+    InventoryBatch inventory = new InventoryBatch(service.store());
     long highest = 0;
     int taken = 0;
     AgentMessage m;
@@ -237,7 +244,11 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       if (m.getSeq() <= committedSeq) continue; // a replay of something already committed
       highest = Math.max(highest, m.getSeq());
       try {
-        changes.addAll(WireMapping.changes(m));
+        switch (m.getBodyCase()) {
+          case LAYER_INVENTORY -> inventory.layer(m.getLayerInventory());
+          case IMAGE_INVENTORY -> inventory.image(m.getImageInventory());
+          default -> changes.addAll(WireMapping.changes(m));
+        }
       } catch (InvalidMessageException e) {
         // Acked all the same: a message that can never be valid must not block the agent's outbox.
         service.metrics().rejected("invalid");
@@ -256,7 +267,18 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       inFlight.set(false);
       return null;
     }
-    return new Work(new IngestBatch(agentId, Optional.ofNullable(r), changes, highest), r != null, taken);
+    List<io.portolan.collector.store.InventoryChange> results;
+    try {
+      results = inventory.resolve();
+    } catch (RuntimeException e) {
+      // The database could not be read: nothing of this work is committed, the agent resends it.
+      inFlight.set(false);
+      warnings.warn("store", "cannot read layer units for agent " + agentId + ": " + e.getMessage());
+      refuseStream(Status.UNAVAILABLE, "collector database unavailable; retry later");
+      return null;
+    }
+    return new Work(new IngestBatch(agentId, Optional.ofNullable(r), changes, results, highest), r != null, taken,
+        inventory.wants());
   }
 
   private void committed(Work w, long seq) {
@@ -267,6 +289,12 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       committedSeq = seq;
     }
     if (w.batch.lastSeq() > 0) ack(committedSeq);
+    // Images whose units had not all arrived: ask for the rest; the agent then resends the image.
+    w.wants.forEach(this::sendWant);
+  }
+
+  void sendWant(io.portolan.proto.agent.v1.LayerWant want) {
+    send(CollectorMessage.newBuilder().setLayerWant(want).build());
   }
 
   private void release() {

@@ -41,6 +41,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
   private final Set<String> touched = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService heartbeatFlusher;
   private final IngestWriter writer;
+  private final LayerOffers offers;
 
   public AgentStreamService(
       Store store, Clock clock, AgentVersionPolicy policy, Settings settings, MeterRegistry registry) {
@@ -50,6 +51,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     this.settings = settings;
     this.metrics = new IngestMetrics(registry);
     this.writer = new IngestWriter(store, clock, metrics, settings.writerThreads());
+    this.offers = new LayerOffers(store, metrics);
     Gauge.builder("portolan_collector_connected_agents", sessions, ConcurrentHashMap::size)
         .description("Agents with an open stream to this collector")
         .register(registry);
@@ -99,6 +101,10 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     return writer;
   }
 
+  LayerOffers offers() {
+    return offers;
+  }
+
   /** Registers a session, superseding an older stream of the same agent (a reconnect that raced). */
   void attach(String agentId, AgentSession session) {
     AgentSession previous = sessions.put(agentId, session);
@@ -131,6 +137,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     heartbeatFlusher.shutdownNow();
     sessions.values().forEach(AgentSession::shutdown);
     writer.close();
+    offers.close();
     flushHeartbeats();
   }
 }

@@ -8,9 +8,16 @@ import java.util.Optional;
  * with new host facts, then its changes up to {@code lastSeq}. {@code lastSeq} 0 means "no durable
  * changes in this batch".
  */
-public record IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes, long lastSeq) {
+public record IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes,
+    List<InventoryChange> inventory, long lastSeq) {
   public IngestBatch {
     changes = List.copyOf(changes);
+    inventory = List.copyOf(inventory);
+  }
+
+  /** A batch without inventory results. */
+  public IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes, long lastSeq) {
+    this(agentId, registration, changes, List.of(), lastSeq);
   }
 
   /** The facts a Hello (or a heartbeat that carries changed facts) reports. */

@@ -13,7 +13,7 @@ public final class Queries {
   /** Hosts whose last message is at or after {@code onlineSince} are online. */
   public enum HostStatus { ANY, ONLINE, OFFLINE }
 
-  public enum ImageSort { ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN }
+  public enum ImageSort { ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES }
 
   /** Images present on at least one host, unless {@code includeRemoved}. */
   public record ImageQuery(
@@ -72,7 +72,18 @@ public final class Queries {
       long containerCount,
       long runningContainerCount,
       Instant firstSeen,
-      Instant lastSeen) {}
+      Instant lastSeen,
+      Inventory inventory) {}
+
+  /**
+   * Where an image's layer inventory stands. {@code status} is PENDING until an agent reported it,
+   * then COMPLETE, PARTIAL (some layers could not be read) or FAILED; {@code osEndOfLife} is null
+   * when unknown.
+   */
+  public record Inventory(String status, String osId, String osVersion, String osName,
+      java.time.LocalDate osEndOfLife, int packageCount) {
+    public static final Inventory PENDING = new Inventory("PENDING", "", "", "", null, 0);
+  }
 
   /** The image detail: intrinsic facts plus the union of what hosts report. */
   public record ImageDetail(

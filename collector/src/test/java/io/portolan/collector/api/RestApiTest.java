@@ -106,7 +106,7 @@ class RestApiTest {
     assertThat(doc.get("openapi").asText()).startsWith("3.1");
     List<String> paths = new java.util.ArrayList<>();
     doc.get("paths").fieldNames().forEachRemaining(paths::add);
-    var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1));
+    var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1), "test");
     assertThat(paths).containsExactlyElementsOf(api.endpoints().stream().map(Endpoint::path).toList());
     JsonNode imagesParams = doc.get("paths").get("/api/v1/images").get("get").get("parameters");
     assertThat(imagesParams.findValuesAsText("name")).contains("search", "repository", "host", "sort", "page", "size");

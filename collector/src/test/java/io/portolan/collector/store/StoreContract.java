@@ -626,7 +626,9 @@ public abstract class StoreContract {
         ImageSort.SIZE, Comparator.comparing(ImageSummary::sizeBytes),
         ImageSort.HOSTS, Comparator.comparing(ImageSummary::hostCount),
         ImageSort.CONTAINERS, Comparator.comparing(ImageSummary::containerCount),
-        ImageSort.LAST_SEEN, nullsLast(ImageSummary::lastSeen));
+        ImageSort.LAST_SEEN, nullsLast(ImageSummary::lastSeen),
+        // Images nobody inventoried yet have no package count: they sort last.
+        ImageSort.PACKAGES, nullsLast(s -> s.inventory().status().equals("PENDING") ? null : s.inventory().packageCount()));
     List<ImageSummary> all = store.images(images()).items();
     for (ImageSort sort : ImageSort.values()) {
       for (Direction direction : Direction.values()) {

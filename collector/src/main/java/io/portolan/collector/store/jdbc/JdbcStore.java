@@ -5,6 +5,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.portolan.collector.store.HostChange;
 import io.portolan.collector.store.HostFacts;
 import io.portolan.collector.store.IngestBatch;
+import io.portolan.collector.store.InventoryChange;
+import io.portolan.collector.store.InventoryStore.InventorySummary;
+import io.portolan.collector.store.InventoryStore.LayerView;
+import io.portolan.collector.store.InventoryStore.PackageQuery;
+import io.portolan.collector.store.InventoryStore.PackageView;
+import java.util.Set;
 import io.portolan.collector.store.Page;
 import io.portolan.collector.store.PageRequest;
 import io.portolan.collector.store.Queries.ContainerQuery;
@@ -49,6 +55,7 @@ public final class JdbcStore implements Store {
   private final Dialect dialect;
   private final ChangeWriter writer;
   private final QueryReader reader = new QueryReader();
+  private final InventoryJdbc inventoryJdbc = new InventoryJdbc();
 
   private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect) {
     this.dataSource = dataSource;
@@ -109,6 +116,8 @@ public final class JdbcStore implements Store {
       Flyway.configure()
           .dataSource(dataSource)
           .locations("classpath:db/migration")
+          // H2's VARBINARY stops at 1 MiB; a layer's findings can be larger.
+          .placeholders(Map.of("binary", Dialect.fromUrl(settings.jdbcUrl()) == Dialect.H2 ? "BLOB" : "BYTEA"))
           .failOnMissingLocations(true)
           .load()
           .migrate();
@@ -207,7 +216,47 @@ public final class JdbcStore implements Store {
         .map(b -> new ChangeWriter.AgentWork(b.agentId(), b.registration().orElse(null), b.changes(), b.lastSeq(),
             b.lastSeq() > 0))
         .toList();
-    return inTransaction("committing a batch of " + works.size() + " agents", c -> writer.write(c, works, now));
+    List<InventoryChange> inventory = batches.stream().flatMap(b -> b.inventory().stream()).toList();
+    return inTransaction("committing a batch of " + works.size() + " agents", c -> {
+      Map<String, Long> committed = writer.write(c, works, now);
+      if (!inventory.isEmpty()) inventoryJdbc.write(c, inventory, now);
+      return committed;
+    });
+  }
+
+  @Override
+  public Set<String> missingUnits(Collection<InventoryChange.LayerUnit> units) {
+    return read("looking up layer units", c -> inventoryJdbc.missingUnits(c, units));
+  }
+
+  @Override
+  public Optional<String> inventoryFingerprint(String imageId) {
+    return read("reading the inventory of " + imageId, c -> inventoryJdbc.fingerprint(c, imageId));
+  }
+
+  @Override
+  public Map<String, byte[]> layerFindings(Collection<InventoryChange.LayerUnit> units) {
+    return read("reading layer findings", c -> inventoryJdbc.findings(c, units));
+  }
+
+  @Override
+  public List<LayerView> imageLayers(String imageId) {
+    return read("reading the layers of " + imageId, c -> inventoryJdbc.layers(c, imageId));
+  }
+
+  @Override
+  public Page<PackageView> imagePackages(String imageId, PackageQuery query) {
+    return read("reading the packages of " + imageId, c -> inventoryJdbc.packages(c, imageId, query));
+  }
+
+  @Override
+  public List<PackageView> allImagePackages(String imageId) {
+    return read("reading the packages of " + imageId, c -> inventoryJdbc.allPackages(c, imageId));
+  }
+
+  @Override
+  public Optional<InventorySummary> imageInventory(String imageId) {
+    return read("reading the inventory of " + imageId, c -> inventoryJdbc.summary(c, imageId));
   }
 
   @Override

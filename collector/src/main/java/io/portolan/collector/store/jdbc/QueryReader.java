@@ -5,6 +5,7 @@ import static io.portolan.collector.store.jdbc.Columns.likeLiteral;
 
 import io.portolan.collector.store.ImageFacts;
 import io.portolan.collector.store.Page;
+import io.portolan.collector.store.Queries;
 import io.portolan.collector.store.PageRequest;
 import io.portolan.collector.store.Queries.ContainerQuery;
 import io.portolan.collector.store.Queries.ContainerSummary;
@@ -51,8 +52,10 @@ final class QueryReader {
         (SELECT MAX(hi.last_seen) FROM host_images hi WHERE hi.image_id = i.id) AS last_seen,
         (SELECT MIN(t.repository) FROM host_image_tags t JOIN host_images hi
            ON hi.host_id = t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE
-           WHERE t.image_id = i.id) AS first_repository
-      FROM images i
+           WHERE t.image_id = i.id) AS first_repository,
+        inv.status AS inventory_status, inv.os_id, inv.os_version, inv.os_pretty_name, inv.os_eol,
+        inv.package_count
+      FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id
       """;
 
   private static final String HOST_SUMMARY_SELECT = """
@@ -179,6 +182,7 @@ final class QueryReader {
       case HOSTS -> "host_count";
       case CONTAINERS -> "container_count";
       case LAST_SEEN -> "last_seen";
+      case PACKAGES -> "inv.package_count";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
@@ -196,14 +200,23 @@ final class QueryReader {
   private static ImageSummary imageSummary(ResultSet rs, List<String> repoTags) throws SQLException {
     return new ImageSummary(rs.getString("id"), repoTags, List.of(), getTime(rs, "created"), rs.getLong("size_bytes"),
         rs.getString("os"), rs.getString("architecture"), rs.getLong("host_count"), rs.getLong("container_count"),
-        rs.getLong("running_count"), getTime(rs, "first_seen"), getTime(rs, "last_seen"));
+        rs.getLong("running_count"), getTime(rs, "first_seen"), getTime(rs, "last_seen"), inventory(rs));
+  }
+
+  private static Queries.Inventory inventory(ResultSet rs) throws SQLException {
+    String status = rs.getString("inventory_status");
+    if (status == null) return Queries.Inventory.PENDING;
+    java.sql.Date eol = rs.getDate("os_eol");
+    return new Queries.Inventory(status, rs.getString("os_id"), rs.getString("os_version"),
+        rs.getString("os_pretty_name"), eol == null ? null : eol.toLocalDate(), rs.getInt("package_count"));
   }
 
   private static ImageSummary withTags(ImageSummary s, List<String> repoTags) {
     TreeSet<String> repositories = new TreeSet<>();
     for (String rt : repoTags) repositories.add(rt.substring(0, rt.lastIndexOf(':')));
     return new ImageSummary(s.id(), repoTags, List.copyOf(repositories), s.created(), s.sizeBytes(), s.os(),
-        s.architecture(), s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen());
+        s.architecture(), s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
+        s.inventory());
   }
 
   /** Distinct "repo:tag" per image, across the hosts where the image is present. */
