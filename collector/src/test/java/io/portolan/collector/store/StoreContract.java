@@ -745,6 +745,85 @@ public abstract class StoreContract {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ambiguous image ID prefix");
   }
 
+  // ---- layer inventory
+
+  private static InventoryChange.LayerStored unit(String diffId, String analyzer, String bytes) {
+    return new InventoryChange.LayerStored(new InventoryChange.LayerUnit(diffId, analyzer, 1), 1234, 2, 0,
+        bytes.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static InventoryChange.PackageRow pkg(String name, String version, String diffId) {
+    return new InventoryChange.PackageRow("deb", name, version, "amd64", name, version, "debian-12", "GPL-2",
+        "pkg:deb/debian/" + name + "@" + version + "?arch=amd64&distro=debian-12", "var/lib/dpkg/status", diffId);
+  }
+
+  private static InventoryChange.ImageInventoried inventoryOf(ImageFacts image, String fingerprint,
+      List<InventoryChange.PackageRow> packages) {
+    var os = new InventoryChange.Os("debian", "Debian GNU/Linux", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)",
+        Optional.of(java.time.LocalDate.of(2028, 6, 30)));
+    return new InventoryChange.ImageInventoried(image.id(), fingerprint, Optional.of(os), packages,
+        List.of(new InventoryChange.LayerChangeRow(0, image.layerDiffIds().get(0), 1, 0, 0),
+            new InventoryChange.LayerChangeRow(1, image.layerDiffIds().get(1), 1, 0, 0)),
+        List.of());
+  }
+
+  @Test
+  void layerUnitsAreStoredOnceForTheFleetAndImageInventoriesAreReplacedWhole() {
+    register("agent-1");
+    register("agent-2");
+    ImageFacts a = image("a1", "app:1");
+    ImageFacts b = image("b2", "other:1");
+    String shared = a.layerDiffIds().get(0);
+    assertThat(b.layerDiffIds().get(0)).isEqualTo(shared);
+    var aInventory = inventoryOf(a, "fp-a", List.of(pkg("libc6", "2.36-9", shared),
+        pkg("curl", "7.88.1-10", a.layerDiffIds().get(1))));
+    store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(), List.of(new HostChange.ImageUpserted(a)),
+        List.of(unit(shared, "dpkg", "first"), unit(a.layerDiffIds().get(1), "dpkg", "a-top"), aInventory), 1)), T0);
+    // The second host sends the shared unit again (a race with the first): the first copy stays.
+    store.ingest(List.of(new IngestBatch("agent-2", Optional.empty(), List.of(new HostChange.ImageUpserted(b)),
+        List.of(unit(shared, "dpkg", "second"), unit(b.layerDiffIds().get(1), "dpkg", "b-top"),
+            inventoryOf(b, "fp-b", List.of(pkg("libc6", "2.36-9", shared)))), 1)), at(10));
+
+    var sharedUnit = new InventoryChange.LayerUnit(shared, "dpkg", 1);
+    var unknown = new InventoryChange.LayerUnit("sha256:" + "9".repeat(64), "dpkg", 1);
+    assertThat(store.missingUnits(List.of(sharedUnit, unknown))).containsExactly(unknown.key());
+    assertThat(new String(store.layerFindings(List.of(sharedUnit)).get(sharedUnit.key()),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("first");
+    assertThat(store.inventoryFingerprint(a.id())).contains("fp-a");
+
+    var summary = store.imageInventory(a.id()).orElseThrow();
+    assertThat(summary.status()).isEqualTo("COMPLETE");
+    assertThat(summary.packageCount()).isEqualTo(2);
+    assertThat(summary.os().orElseThrow().endOfLife()).contains(java.time.LocalDate.of(2028, 6, 30));
+    var listed = store.images(images()).items().stream().filter(i -> i.id().equals(a.id())).findFirst().orElseThrow();
+    assertThat(listed.inventory().osName()).isEqualTo("Debian GNU/Linux 12 (bookworm)");
+    assertThat(listed.inventory().packageCount()).isEqualTo(2);
+
+    var packages = store.imagePackages(a.id(), new InventoryStore.PackageQuery(Optional.empty(), Optional.empty(),
+        Optional.empty(), PageRequest.FIRST));
+    assertThat(packages.total()).isEqualTo(2);
+    assertThat(packages.items()).extracting(p -> p.name() + "@" + p.layerIndex()).containsExactly("curl@1", "libc6@0");
+    assertThat(store.imagePackages(a.id(), new InventoryStore.PackageQuery(Optional.of("LIB"), Optional.of("deb"),
+        Optional.of("0"), PageRequest.FIRST)).items()).extracting(InventoryStore.PackageView::name).containsExactly("libc6");
+    assertThat(store.allImagePackages(b.id())).extracting(InventoryStore.PackageView::purl)
+        .containsExactly("pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12");
+
+    var layers = store.imageLayers(a.id());
+    assertThat(layers).extracting(InventoryStore.LayerView::index).containsExactly(0, -1, 1);
+    assertThat(layers.get(0).createdBy()).contains("ADD file:abc");
+    assertThat(layers.get(0).added()).isEqualTo(1);
+    assertThat(layers.get(1).emptyLayer()).isTrue();
+
+    // A new inventory of the image replaces the old one whole; a replay of it changes nothing.
+    var upgraded = inventoryOf(a, "fp-a2", List.of(pkg("libc6", "2.36-9", shared)));
+    for (int i = 0; i < 2; i++) {
+      store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(), List.of(), List.of(upgraded), 2 + i)), at(20));
+    }
+    assertThat(store.allImagePackages(a.id())).extracting(InventoryStore.PackageView::name).containsExactly("libc6");
+    assertThat(store.inventoryFingerprint(a.id())).contains("fp-a2");
+    assertThat(store.imageInventory(a.id()).orElseThrow().packageCount()).isEqualTo(1);
+  }
+
   @Test
   void checkAnswers() {
     store.check();
