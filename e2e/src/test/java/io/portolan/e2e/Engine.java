@@ -117,12 +117,18 @@ final class Engine implements AutoCloseable {
       removeContainer(c.getId());
     }
     Set<String> images = docker.listImagesCmd().withLabelFilter(Map.of(LABEL, run)).exec().stream()
-        .map(Image::getId).collect(Collectors.toSet());
-    for (String id : images) {
-      try {
-        removeImage(id);
-      } catch (RuntimeException ignored) {
-        // Already gone.
+        .map(Image::getId).collect(Collectors.toCollection(java.util.HashSet::new));
+    // Children first: a parent image cannot go while an image built on it remains.
+    for (int pass = 0; pass < 4 && !images.isEmpty(); pass++) {
+      for (String id : List.copyOf(images)) {
+        try {
+          removeImage(id);
+          images.remove(id);
+        } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+          images.remove(id);
+        } catch (RuntimeException dependentChild) {
+          // tried again in the next pass
+        }
       }
     }
   }

@@ -8,12 +8,10 @@ import com.github.dockerjava.api.command.BuildImageResultCallback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,15 +107,15 @@ class InventoryCliIT {
 
   @Test
   void aMissingImageOrABadFormatIsAClearError() throws Exception {
-    Result r = run("inventory", "portolan-it/does-not-exist:1");
+    PortolanCli.Result r = run("inventory", "portolan-it/does-not-exist:1");
     assertThat(r.exit()).isNotZero();
     assertThat(r.err()).contains("no such image: portolan-it/does-not-exist:1");
-    Result bad = run("inventory", "x", "--source", "tar:" + work.resolve("missing.tar"));
+    PortolanCli.Result bad = run("inventory", "x", "--source", "tar:" + work.resolve("missing.tar"));
     assertThat(bad.exit()).isNotZero();
     assertThat(bad.err()).contains("no such file or directory");
     Path garbage = work.resolve("garbage.tar");
     Files.write(garbage, new byte[] {1, 2, 3, 4, 5});
-    Result corrupt = run("inventory", "x", "--source", "tar:" + garbage);
+    PortolanCli.Result corrupt = run("inventory", "x", "--source", "tar:" + garbage);
     assertThat(corrupt.exit()).isNotZero();
     assertThat(corrupt.err()).startsWith("portolan: ");
   }
@@ -128,26 +126,12 @@ class InventoryCliIT {
   }
 
   private JsonNode inventory(String image, String source, String format) throws Exception {
-    Result r = run("inventory", image, "--source", source, "--format", format);
+    PortolanCli.Result r = run("inventory", image, "--source", source, "--format", format);
     assertThat(r.exit()).as(r.err()).isZero();
     return JSON.readTree(r.out());
   }
 
-  record Result(int exit, String out, String err) {}
-
-  private Result run(String... args) throws IOException, InterruptedException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java));
-    cmd.addAll(io.portolan.cli.JvmOptions.forCommand("inventory"));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.portolan.cli.Main"));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("portolan " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  private PortolanCli.Result run(String... args) throws IOException, InterruptedException {
+    return PortolanCli.run(work, args);
   }
 }

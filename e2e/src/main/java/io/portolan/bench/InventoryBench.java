@@ -1,0 +1,570 @@
+package io.portolan.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.agent.AgentConfig;
+import io.portolan.agent.cache.AgentState;
+import io.portolan.agent.docker.DockerImages;
+import io.portolan.agent.docker.DockerLayerReader;
+import io.portolan.agent.inventory.InventoryScheduler;
+import io.portolan.agent.inventory.LayerReader;
+import io.portolan.cli.JvmOptions;
+import io.portolan.inventory.Analyzers;
+import io.portolan.inventory.image.FindingsCache;
+import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.layer.EntryContent;
+import io.portolan.inventory.layer.LayerEnd;
+import io.portolan.inventory.layer.LayerEntry;
+import io.portolan.inventory.layer.LayerHandler;
+import io.portolan.inventory.layer.Overlay2LayerSource;
+import io.portolan.proto.agent.v1.LayerOffer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench inventory}: what a layer inventory of a big image costs against {@code docker save}
+ * of the same image, cold through overlay2 and through the save stream (each a fresh
+ * {@code portolan inventory} process, so JVM start counts), warm through the agent's layer cache,
+ * and the peak RSS of the cold runs. Also checks that both sources find the same packages, and as
+ * many as {@code dpkg-query} inside the image.
+ */
+@Command(name = "inventory", mixinStandardHelpOptions = true,
+    description = "Layer inventory of a 1.2 GB, 5-layer image: cold (overlay2, save stream), warm, peak RSS; "
+        + "ratios to docker save.")
+final class InventoryBench implements Callable<Integer> {
+  private static final double TARGET_OVERLAY2_RATIO = 0.1;
+  private static final double TARGET_SAVESTREAM_RATIO = 1.1;
+  private static final double TARGET_WARM_MS = 50;
+  private static final double TARGET_RSS_MB = 250;
+  private static final String BASE_IMAGE = "portolan-test/debian:bookworm";
+  /** One RUN (so one layer) each on top of the debootstrap base: five layers in all. */
+  private static final List<String> PACKAGE_LAYERS = List.of("python3", "curl openssl git ca-certificates",
+      "default-jdk-headless", "build-essential");
+  private static final Path TIME = Path.of("/usr/bin/time");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--image", defaultValue = "portolan-bench/inventory-big:1",
+      description = "Image to inventory; built when missing (default: ${DEFAULT-VALUE})")
+  String image;
+
+  @Option(names = "--rounds", defaultValue = "5", description = "Interleaved rounds (default: ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--rebuild", description = "Build the image again (without the build cache) even if it exists")
+  boolean rebuild;
+
+  @Option(names = "--base", defaultValue = BASE_IMAGE,
+      description = "Base image, from scripts/build-test-base.sh (default: ${DEFAULT-VALUE})")
+  String base;
+
+  @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket")
+  String dockerHost;
+
+  @Option(names = "--cli-classpath",
+      description = "Class path of the measured 'portolan inventory' processes (default: this benchmark's)")
+  String cliClasspath;
+
+  /** One timed {@code portolan inventory} process. */
+  private record CliRun(double seconds, double peakRssMb, Path out) {}
+
+  /** An offer the scheduler sent, stamped when it was sent. */
+  private record Offer(long nanos, LayerOffer offer) {}
+
+  /** The figures of one round, by name; seconds unless the name says otherwise. */
+  private final List<Map<String, Double>> results = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (rounds < 1) throw new IllegalStateException("--rounds must be at least 1");
+    if (cliClasspath == null || cliClasspath.isBlank()) cliClasspath = System.getProperty("java.class.path");
+    Path work = BenchProcess.workDir("inventory");
+    ensureImage(work);
+
+    try (DockerImages docker = DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
+      DockerImages.ImageRef ref = docker.resolve(image)
+          .orElseThrow(() -> new IllegalStateException("image " + image + " is missing after the build"));
+      Path root = docker.overlay2Root().orElseThrow(() -> new IllegalStateException(
+          "overlay2 layers are not readable here (storage driver not overlay2, or not root)"));
+      List<String> diffIds = ref.diffIds();
+      System.out.printf("image %s: %s, %.0f MB, %d layers%n", image, ref.id(), ref.sizeBytes() / 1e6, diffIds.size());
+      if (diffIds.size() != PACKAGE_LAYERS.size() + 1) {
+        System.out.printf("  note: %d layers, not the %d this benchmark builds (rebuild with --rebuild)%n",
+            diffIds.size(), PACKAGE_LAYERS.size() + 1);
+      }
+      int dpkgCount = dpkgQueryCount(work);
+      System.out.printf("dpkg-query -W in a container of it: %d packages%n", dpkgCount);
+
+      Path stateDir = work.resolve("agent-state");
+      int units = diffIds.size() * Analyzers.osPackages().size();
+      AtomicReference<CompletableFuture<Offer>> nextOffer = new AtomicReference<>(new CompletableFuture<>());
+      AtomicInteger layerReads = new AtomicInteger();
+      Supplier<DockerImages> images = () -> DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION);
+      LayerReader overlay2 = new DockerLayerReader(images, DockerLayerReader.Mode.OVERLAY2);
+      // Counts every layer read, so a "warm" run that secretly reads layers fails instead of looking slow.
+      LayerReader counted = (imageId, imageDiffIds, needed, cancel) -> {
+        layerReads.incrementAndGet();
+        return overlay2.analyze(imageId, imageDiffIds, needed, cancel);
+      };
+      try (AgentState state = AgentState.open(stateDir);
+          InventoryScheduler scheduler = new InventoryScheduler(state, counted, Analyzers.osPackages(),
+              new InventoryScheduler.Settings(1, true), m -> {
+                if (m.hasLayerOffer()) nextOffer.get().complete(new Offer(System.nanoTime(), m.getLayerOffer()));
+                return true;
+              }, () -> {})) {
+        long t0 = System.nanoTime();
+        scheduler.imageSeen(ref.id(), diffIds);
+        Offer cold = awaitOffer(nextOffer.get(), units, "the cold agent inventory");
+        System.out.printf("agent cache filled in process (InventoryScheduler, overlay2): %.3f s, %d units analyzed%n",
+            (cold.nanos() - t0) / 1e9, scheduler.layersAnalyzed());
+        if (scheduler.layersAnalyzed() != units) {
+          throw new IllegalStateException("the cold agent inventory analyzed " + scheduler.layersAnalyzed()
+              + " units, expected " + units);
+        }
+
+        Set<String> reference = null;
+        for (int round = 0; round < rounds; round++) {
+          Map<String, Double> r = new LinkedHashMap<>();
+          List<Step> steps = List.of(
+              new Step("save", () -> r.put("save", dockerSave(work))),
+              new Step("overlay2", () -> {
+                CliRun run = cli(work, "overlay2", List.of("inventory", image, "--source", "overlay2", "--format", "json"));
+                r.put("overlay2", run.seconds());
+                r.put("overlay2_rss_mb", run.peakRssMb());
+              }),
+              new Step("savestream", () -> {
+                CliRun run = cli(work, "savestream", List.of("inventory", image, "--source", "save", "--format", "json"));
+                r.put("savestream", run.seconds());
+                r.put("savestream_rss_mb", run.peakRssMb());
+              }),
+              new Step("warm", () -> r.put("warm_ms", warm(scheduler, ref.id(), nextOffer, layerReads, units))),
+              // Diagnostics: where the overlay2 time goes.
+              new Step("jvm", () -> {
+                CliRun run = cli(work, "help", List.of("inventory", "--help"));
+                r.put("jvm", run.seconds());
+                r.put("jvm_rss_mb", run.peakRssMb());
+              }),
+              new Step("inproc", () -> {
+                r.put("plainwalk", plainWalk(root, diffIds));
+                r.put("sourcewalk", sourceWalk(root, diffIds));
+                r.put("analysis", analysis(root, diffIds));
+              }));
+          // Rotate the order every round, so drift in the shared machine's load hits every figure alike.
+          for (int i = 0; i < steps.size(); i++) steps.get((i + round) % steps.size()).action().run();
+          results.add(r);
+
+          Set<String> viaOverlay = packages(work.resolve("overlay2.out"));
+          Set<String> viaSave = packages(work.resolve("savestream.out"));
+          if (!viaOverlay.equals(viaSave)) throw new IllegalStateException(difference(viaOverlay, viaSave));
+          if (reference == null) {
+            reference = viaOverlay;
+            long debs = reference.stream().filter(p -> p.startsWith("deb ")).count();
+            if (debs != dpkgCount) {
+              throw new IllegalStateException("portolan inventory found " + debs + " deb packages, dpkg-query -W in "
+                  + "the image lists " + dpkgCount);
+            }
+            System.out.printf("packages: overlay2 and save stream agree (%d), and match dpkg-query -W (%d)%n",
+                reference.size(), dpkgCount);
+          } else if (!reference.equals(viaOverlay)) {
+            throw new IllegalStateException("round " + (round + 1) + " found other packages than round 1");
+          }
+          System.out.printf("round %d: save %.2f s | overlay2 %.2f s (%.3fx) | save stream %.2f s (%.2fx) | warm %.1f ms"
+                  + " | rss %.0f/%.0f MB | jvm+cli start %.2f s | walk %.3f s, source walk %.3f s, analysis %.3f s%n",
+              round + 1, r.get("save"), r.get("overlay2"), r.get("overlay2") / r.get("save"), r.get("savestream"),
+              r.get("savestream") / r.get("save"), r.get("warm_ms"), r.get("overlay2_rss_mb"),
+              r.get("savestream_rss_mb"), r.get("jvm"), r.get("plainwalk"), r.get("sourcewalk"), r.get("analysis"));
+        }
+      }
+      summary(ref, dpkgCount);
+      return 0;
+    }
+  }
+
+  /** A named part of a round. */
+  private record Step(String name, Runnable action) {}
+
+  private void summary(DockerImages.ImageRef ref, int packages) {
+    double save = median("save");
+    double overlay2 = median("overlay2");
+    double savestream = median("savestream");
+    double warmMs = median("warm_ms");
+    // Paired ratios (same round) cancel the machine's load drift better than a ratio of medians.
+    double overlay2Ratio = medianRatio("overlay2", "save");
+    double savestreamRatio = medianRatio("savestream", "save");
+    double rss = Math.max(max("overlay2_rss_mb"), max("savestream_rss_mb"));
+    String rssHow = Files.isExecutable(TIME) ? "/usr/bin/time %M" : "VmHWM sampled every 5 ms";
+
+    System.out.println();
+    System.out.printf("=== inventory: %s (%.0f MB, %d layers, %d packages), %d interleaved rounds, medians ===%n",
+        image, ref.sizeBytes() / 1e6, ref.diffIds().size(), packages, rounds);
+    System.out.printf("  docker save to /dev/null (baseline)   %8.2f s   1.000x save%n", save);
+    System.out.printf("  cold inventory, overlay2 (process)    %8.2f s   %.3fx save   target <= %.2fx: %s (%.1fx target)%n",
+        overlay2, overlay2Ratio, TARGET_OVERLAY2_RATIO, verdict(overlay2Ratio <= TARGET_OVERLAY2_RATIO),
+        overlay2Ratio / TARGET_OVERLAY2_RATIO);
+    System.out.printf("  cold inventory, save stream (process) %8.2f s   %.3fx save   target <= %.2fx: %s (%.2fx target)%n",
+        savestream, savestreamRatio, TARGET_SAVESTREAM_RATIO, verdict(savestreamRatio <= TARGET_SAVESTREAM_RATIO),
+        savestreamRatio / TARGET_SAVESTREAM_RATIO);
+    System.out.printf("  warm re-inventory (agent cache)       %8.1f ms  %.5fx save  target <= %.0f ms: %s (%.2fx target)%n",
+        warmMs, warmMs / 1000 / save, TARGET_WARM_MS, verdict(warmMs <= TARGET_WARM_MS), warmMs / TARGET_WARM_MS);
+    System.out.printf("  peak RSS, cold inventory process      %8.0f MB  (overlay2 %.0f, save stream %.0f; max of runs,"
+        + " %s)   target <= %.0f MB: %s (%.2fx target)%n", rss, max("overlay2_rss_mb"), max("savestream_rss_mb"),
+        rssHow, TARGET_RSS_MB, verdict(rss <= TARGET_RSS_MB), rss / TARGET_RSS_MB);
+    System.out.println("  where the overlay2 time goes (medians):");
+    System.out.printf("    JVM start + CLI parse ('inventory --help')    %.3f s  (RSS %.0f MB)%n", median("jvm"),
+        max("jvm_rss_mb"));
+    System.out.printf("    in process: plain tree walk (stat only)       %.3f s%n", median("plainwalk"));
+    System.out.printf("    in process: Overlay2LayerSource walk          %.3f s  (tar-split parse + per-entry stat,"
+        + " no content)%n", median("sourcewalk"));
+    System.out.printf("    in process: LayerAnalysis, os analyzers       %.3f s%n", median("analysis"));
+    System.out.printf("    so outside the analysis (JVM, Docker API, JSON out): %.3f s%n", overlay2 - median("analysis"));
+    System.out.printf("  JVM of the measured processes: %s%n", String.join(" ", JvmOptions.forCommand("inventory")));
+    System.out.printf("RESULT inventory save_s=%.2f overlay2_s=%.3f overlay2_ratio=%.3f savestream_s=%.2f "
+            + "savestream_ratio=%.3f warm_ms=%.1f peak_rss_mb=%.0f%n",
+        save, overlay2, overlay2Ratio, savestream, savestreamRatio, warmMs, rss);
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "MISSED";
+  }
+
+  private double median(String key) {
+    double[] v = results.stream().mapToDouble(r -> r.get(key)).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private double medianRatio(String key, String baseline) {
+    double[] v = results.stream().mapToDouble(r -> r.get(key) / r.get(baseline)).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private double max(String key) {
+    return results.stream().mapToDouble(r -> r.get(key)).max().orElse(0);
+  }
+
+  // ---- the image ----
+
+  private void ensureImage(Path work) throws IOException, InterruptedException {
+    if (!rebuild && exitCode(List.of("docker", "image", "inspect", image)) == 0) {
+      System.out.println("using the existing image " + image + " (--rebuild builds it again)");
+      return;
+    }
+    ensureBase();
+    Path context = Files.createDirectories(work.resolve("image"));
+    StringBuilder dockerfile = new StringBuilder("FROM " + base + "\n");
+    for (String packages : PACKAGE_LAYERS) {
+      dockerfile.append("RUN apt-get update && apt-get install -y --no-install-recommends ").append(packages)
+          .append(" && rm -rf /var/lib/apt/lists/*\n");
+    }
+    Files.writeString(context.resolve("Dockerfile"), dockerfile);
+    List<String> cmd = new ArrayList<>(List.of("docker", "build", "-t", image));
+    if (rebuild) cmd.add("--no-cache");
+    cmd.add(context.toString());
+    Path log = work.resolve("image-build.log");
+    System.out.println("building " + image + " from " + base + " with the classic builder (apt downloads ~300 MB;"
+        + " log " + log + ")");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("DOCKER_BUILDKIT", "0");
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        out.println(line);
+        if (line.startsWith("Step ")) System.out.println("  " + line);
+      }
+    } finally {
+      if (p.waitFor() != 0 || p.isAlive()) p.destroyForcibly();
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("docker build of " + image + " failed (exit " + p.exitValue() + "):\n"
+          + tail(log, 30));
+    }
+    System.out.printf("built %s in %.0f s%n", image, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Builds the base image with the repository's script when it is missing. */
+  private void ensureBase() throws IOException, InterruptedException {
+    if (exitCode(List.of("docker", "image", "inspect", base)) == 0) return;
+    Path script = null;
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isExecutable(dir.resolve("scripts/build-test-base.sh"))) {
+        script = dir.resolve("scripts/build-test-base.sh");
+        break;
+      }
+    }
+    if (script == null) {
+      throw new IllegalStateException("base image " + base + " is missing; run scripts/build-test-base.sh " + base
+          + " from the repository (or run this benchmark from there)");
+    }
+    Process p = new ProcessBuilder(script.toString(), base).inheritIO().start();
+    if (p.waitFor() != 0) throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
+  }
+
+  private int dpkgQueryCount(Path work) throws IOException, InterruptedException {
+    Path out = work.resolve("dpkg-query.out");
+    Path err = work.resolve("dpkg-query.err");
+    Process p = new ProcessBuilder("docker", "run", "--rm", image, "dpkg-query", "-W")
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("docker run " + image + " dpkg-query -W did not finish in 300 s");
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("docker run " + image + " dpkg-query -W failed:\n" + tail(err, 20));
+    }
+    return (int) Files.readAllLines(out).stream().filter(l -> !l.isBlank()).count();
+  }
+
+  // ---- the measurements ----
+
+  /** {@code docker save IMAGE > /dev/null}, the whole stream. */
+  private double dockerSave(Path work) {
+    Path err = work.resolve("save.err");
+    try {
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder("docker", "save", image).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(err.toFile()).start();
+      if (!p.waitFor(1800, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("docker save " + image + " did not finish in 30 min");
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (p.exitValue() != 0) throw new IllegalStateException("docker save " + image + " failed:\n" + tail(err, 20));
+      return seconds;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /**
+   * One {@code portolan inventory} process as the launcher starts it, timed from fork to exit; its
+   * output goes to {@code <label>.out}. Peak RSS from {@code /usr/bin/time} (exact: the kernel's
+   * maxrss at exit) when installed, else from VmHWM sampled while it runs.
+   */
+  private CliRun cli(Path work, String label, List<String> args) {
+    Path out = work.resolve(label + ".out");
+    Path err = work.resolve(label + ".err");
+    Path rss = work.resolve(label + ".rss");
+    boolean time = Files.isExecutable(TIME);
+    List<String> cmd = new ArrayList<>();
+    if (time) cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", rss.toString()));
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(JvmOptions.forCommand("inventory"));
+    cmd.addAll(List.of("-cp", cliClasspath, "io.portolan.cli.Main"));
+    cmd.addAll(args);
+    Process p = null;
+    try {
+      long t0 = System.nanoTime();
+      p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      double hwmMb = 0;
+      while (!p.waitFor(5, TimeUnit.MILLISECONDS)) {
+        if (!time) hwmMb = Math.max(hwmMb, sampleHwm(p.pid()));
+        if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(30)) {
+          throw new IllegalStateException("portolan " + String.join(" ", args) + " did not finish in 30 min");
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException("portolan " + String.join(" ", args) + " exited with " + p.exitValue()
+            + ":\n" + tail(err, 30));
+      }
+      if (time) {
+        List<String> lines = Files.readAllLines(rss).stream().filter(l -> !l.isBlank()).toList();
+        hwmMb = Long.parseLong(lines.get(lines.size() - 1).trim()) / 1024.0;
+      }
+      return new CliRun(seconds, hwmMb, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      if (p != null && p.isAlive()) p.destroyForcibly();
+    }
+  }
+
+  private static double sampleHwm(long pid) {
+    try {
+      return ProcStats.peakRssMb(pid);
+    } catch (RuntimeException e) {
+      return 0; // exited between the check and the read, or already a zombie without memory
+    }
+  }
+
+  /** A re-inventory of an image whose every unit is in the agent's cache; fails if a layer is read. */
+  private static double warm(InventoryScheduler scheduler, String imageId, AtomicReference<CompletableFuture<Offer>> next,
+      AtomicInteger layerReads, int units) {
+    CompletableFuture<Offer> offer = new CompletableFuture<>();
+    next.set(offer);
+    int readsBefore = layerReads.get();
+    int analyzedBefore = scheduler.layersAnalyzed();
+    long t0 = System.nanoTime();
+    if (!scheduler.schedule(imageId)) throw new IllegalStateException("the scheduler refused to inventory " + imageId);
+    Offer o = awaitOffer(offer, units, "the warm re-inventory");
+    if (layerReads.get() != readsBefore || scheduler.layersAnalyzed() != analyzedBefore) {
+      throw new IllegalStateException("the warm re-inventory read layers (" + (layerReads.get() - readsBefore)
+          + " reads, " + (scheduler.layersAnalyzed() - analyzedBefore) + " units analyzed): the cache did not hold");
+    }
+    return (o.nanos() - t0) / 1e6;
+  }
+
+  private static Offer awaitOffer(CompletableFuture<Offer> future, int units, String what) {
+    Offer o;
+    try {
+      o = future.get(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " sent no layer offer: " + e, e);
+    }
+    if (o.offer().getLayersCount() != units || o.offer().getErrorsCount() > 0) {
+      throw new IllegalStateException(what + " offered " + o.offer().getLayersCount() + " of " + units
+          + " units, errors " + o.offer().getErrorsList());
+    }
+    return o;
+  }
+
+  /** The directories overlay2 keeps the image's layers in, as the agent's source finds them. */
+  private static List<Path> diffDirs(Path root, List<String> diffIds) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    new Overlay2LayerSource(root, diffIds).walk(start -> {
+      dirs.add(Path.of(start.location()));
+      return Optional.empty();
+    });
+    return dirs;
+  }
+
+  /** Files.walkFileTree over the layer directories: the floor for any overlay2 inventory. */
+  private static double plainWalk(Path root, List<String> diffIds) {
+    try {
+      List<Path> dirs = diffDirs(root, diffIds);
+      long[] entries = {0};
+      long t0 = System.nanoTime();
+      for (Path dir : dirs) {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            entries[0]++;
+            return FileVisitResult.CONTINUE;
+          }
+        });
+      }
+      return (System.nanoTime() - t0) / 1e9;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The agent's overlay2 source with a handler that opens nothing: tar-split parsing plus the walk. */
+  private static double sourceWalk(Path root, List<String> diffIds) {
+    LayerHandler ignore = new LayerHandler() {
+      @Override
+      public void entry(LayerEntry entry, EntryContent content) {}
+
+      @Override
+      public void whiteout(String path) {}
+
+      @Override
+      public void opaqueDirectory(String directory) {}
+
+      @Override
+      public void warning(String path, String message) {}
+
+      @Override
+      public void end(LayerEnd end) {
+        if (end instanceof LayerEnd.Failed f) throw new IllegalStateException("layer walk failed: " + f.message());
+      }
+    };
+    try {
+      long t0 = System.nanoTime();
+      new Overlay2LayerSource(root, diffIds).walk(start -> Optional.of(ignore));
+      return (System.nanoTime() - t0) / 1e9;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What the CLI's overlay2 inventory does in process, without JVM start, Docker API or output. */
+  private static double analysis(Path root, List<String> diffIds) {
+    long t0 = System.nanoTime();
+    LayerAnalysis.Result result = new LayerAnalysis(Analyzers.osPackages(), FindingsCache.NONE)
+        .run(new Overlay2LayerSource(root, diffIds));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (result.imageError().isPresent() || !result.failures().isEmpty()) {
+      throw new IllegalStateException("in-process analysis failed: " + result.imageError().orElse("")
+          + result.failures());
+    }
+    return seconds;
+  }
+
+  // ---- checks ----
+
+  /** "type name version architecture" of every package in a {@code --format json} report; fails on errors. */
+  private static Set<String> packages(Path report) {
+    try {
+      JsonNode root = JSON.readTree(report.toFile());
+      if (root.path("errors").size() > 0) {
+        throw new IllegalStateException(report + " reports errors: " + root.path("errors"));
+      }
+      Set<String> packages = new TreeSet<>();
+      for (JsonNode p : root.path("packages")) {
+        packages.add(p.path("type").asText() + " " + p.path("name").asText() + " " + p.path("version").asText()
+            + " " + p.path("architecture").asText());
+      }
+      if (packages.isEmpty()) throw new IllegalStateException(report + " lists no packages");
+      return packages;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the inventory report " + report, e);
+    }
+  }
+
+  private static String difference(Set<String> overlay2, Set<String> save) {
+    Set<String> onlyOverlay = new TreeSet<>(overlay2);
+    onlyOverlay.removeAll(save);
+    Set<String> onlySave = new TreeSet<>(save);
+    onlySave.removeAll(overlay2);
+    return "overlay2 and save stream inventories differ: " + onlyOverlay.size() + " only via overlay2 "
+        + onlyOverlay.stream().limit(10).toList() + ", " + onlySave.size() + " only via save "
+        + onlySave.stream().limit(10).toList();
+  }
+
+  // ---- helpers ----
+
+  private static int exitCode(List<String> cmd) throws IOException, InterruptedException {
+    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+  }
+
+  private static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e.getMessage() + ")";
+    }
+  }
+}
