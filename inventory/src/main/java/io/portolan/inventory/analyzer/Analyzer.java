@@ -19,6 +19,15 @@ public interface Analyzer {
   /** Whether {@code path} (relative, normalized) is a file this analyzer reads. */
   boolean wants(String path);
 
+  /**
+   * Paths (directories or files, relative) below which every file this analyzer wants lives; ""
+   * means anywhere. Sources that can skip directories (overlay2) walk only toward these, so an OS
+   * package scan does not visit a whole JDK.
+   */
+  default java.util.List<String> roots() {
+    return java.util.List.of("");
+  }
+
   /** The largest file it will read; larger ones are reported as errors, never read. */
   default long maxFileBytes() {
     return 256L * 1024 * 1024;

@@ -126,6 +126,19 @@ public final class LayerAnalysis {
 
   /** One layer being read: what each pending analyzer has found so far. */
   private final class Run implements LayerHandler {
+    @Override
+    public boolean descend(String directory) {
+      for (Analyzer a : pending) {
+        for (String root : a.roots()) {
+          if (root.isEmpty() || root.equals(directory) || root.startsWith(directory + "/")
+              || directory.startsWith(root + "/")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
     private final LayerStart start;
     private final List<Analyzer> pending;
     private final Map<String, List<LayerFindings>> byDiffId;

@@ -15,6 +15,14 @@ public interface LayerHandler {
    */
   void entry(LayerEntry entry, EntryContent content) throws IOException;
 
+  /**
+   * Whether the walk should enter {@code directory}; a source that reads a stream enters everything
+   * anyway. Whiteouts inside a skipped directory still arrive through the layer's own record.
+   */
+  default boolean descend(String directory) {
+    return true;
+  }
+
   /** The layer deletes {@code path} (and everything under it) from the layers below. */
   void whiteout(String path);
 

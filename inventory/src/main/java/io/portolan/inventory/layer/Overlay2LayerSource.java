@@ -209,7 +209,7 @@ public final class Overlay2LayerSource implements LayerSource {
         }
         case S_IFDIR -> {
           handler.entry(new LayerEntry(path, LayerEntry.Type.DIRECTORY, 0, mode & 07777, ""), noContent(path));
-          walkDir(child, path, handler, whiteouts, depth + 1);
+          if (handler.descend(path)) walkDir(child, path, handler, whiteouts, depth + 1);
         }
         case S_IFLNK -> {
           String target = LayerPaths.resolveSymlink(path, Files.readSymbolicLink(child).toString());

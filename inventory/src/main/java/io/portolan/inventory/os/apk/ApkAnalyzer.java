@@ -56,6 +56,11 @@ public final class ApkAnalyzer implements Analyzer {
   }
 
   @Override
+  public List<String> roots() {
+    return List.of(INSTALLED);
+  }
+
+  @Override
   public boolean wants(String path) {
     return path.equals(INSTALLED);
   }

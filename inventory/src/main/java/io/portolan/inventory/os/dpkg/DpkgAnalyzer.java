@@ -59,6 +59,11 @@ public final class DpkgAnalyzer implements Analyzer {
   }
 
   @Override
+  public List<String> roots() {
+    return List.of("var/lib/dpkg");
+  }
+
+  @Override
   public boolean wants(String path) {
     if (path.equals(STATUS)) {
       return true;

@@ -44,6 +44,11 @@ public final class OsReleaseAnalyzer implements Analyzer {
   }
 
   @Override
+  public List<String> roots() {
+    return PATHS;
+  }
+
+  @Override
   public boolean wants(String path) {
     return PATHS.contains(path);
   }

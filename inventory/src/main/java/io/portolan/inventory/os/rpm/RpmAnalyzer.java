@@ -63,6 +63,11 @@ public final class RpmAnalyzer implements Analyzer {
   }
 
   @Override
+  public List<String> roots() {
+    return DIRS.stream().map(d -> d.substring(0, d.length() - 1)).toList();
+  }
+
+  @Override
   public boolean wants(String path) {
     int slash = path.lastIndexOf('/');
     return slash > 0 && DIRS.contains(path.substring(0, slash + 1)) && FILES.contains(path.substring(slash + 1));
