@@ -12,6 +12,7 @@ import io.portolan.inventory.image.FindingsCache;
 import io.portolan.inventory.image.ImageInventories;
 import io.portolan.inventory.image.ImageInventory;
 import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.layer.DockerRootImages;
 import io.portolan.inventory.layer.DockerSaveLayerSource;
 import io.portolan.inventory.layer.LayerSource;
 import io.portolan.inventory.layer.Overlay2LayerSource;
@@ -55,6 +56,10 @@ final class InventoryCommand implements Callable<Integer> {
   @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket")
   String dockerHost;
 
+  @Option(names = "--docker-root", defaultValue = "/var/lib/docker",
+      description = "The engine's data root, read directly when overlay2 is readable (default: ${DEFAULT-VALUE})")
+  Path dockerRoot;
+
   @Spec CommandSpec spec;
 
   /** The JSON output: stable field names, meant for scripts. */
@@ -75,7 +80,11 @@ final class InventoryCommand implements Callable<Integer> {
     List<String> tags = List.of();
     String used;
     LayerAnalysis.Result result;
+    Optional<DockerRootImages.Found> found;
     var analysis = new LayerAnalysis(Analyzers.osPackages(), FindingsCache.NONE);
+    if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
+      throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
+    }
     if (source.startsWith("tar:")) {
       Path path = Path.of(source.substring(4));
       if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + path);
@@ -85,6 +94,14 @@ final class InventoryCommand implements Callable<Integer> {
       }
       used = "tar";
       subject = path.toString();
+    } else if (!source.equals("save") && (found = DockerRootImages.resolve(dockerRoot, image)).isPresent()) {
+      // Root on an overlay2 host: the engine's own records say what the image is; no API client needed.
+      subject = found.get().id();
+      tags = found.get().repoTags();
+      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds())) {
+        result = analysis.run(s);
+      }
+      used = "overlay2";
     } else {
       try (DockerImages docker = DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
         var ref = docker.resolve(image).orElseThrow(() -> new IllegalArgumentException("no such image: " + image));
