@@ -45,7 +45,7 @@ public record AgentConfig(
   public static final int DEFAULT_MAX_IN_FLIGHT = 256;
   /** One image at a time, new images inventoried as they arrive. */
   public static final io.portolan.agent.inventory.InventoryScheduler.Settings DEFAULT_INVENTORY =
-      new io.portolan.agent.inventory.InventoryScheduler.Settings(1, true);
+      new io.portolan.agent.inventory.InventoryScheduler.Settings(1, true, true);
 
   public AgentConfig {
     Objects.requireNonNull(collectorTarget, "collectorTarget");

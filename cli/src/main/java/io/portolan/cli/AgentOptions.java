@@ -36,9 +36,14 @@ final class AgentOptions {
       description = "Inventory new images as they arrive (default: ${DEFAULT-VALUE}); --no-auto-inventory waits for scans")
   boolean autoInventory;
 
+  @Option(names = "--polite", defaultValue = "true", negatable = true, fallbackValue = "true",
+      description = "Wait (up to 30 s per image) while the host's load exceeds its CPUs before reading layers"
+          + " (default: ${DEFAULT-VALUE})")
+  boolean polite;
+
   AgentConfig toConfig() {
     return AgentConfig.defaults(collector, stateDir)
-        .withInventory(new io.portolan.agent.inventory.InventoryScheduler.Settings(inventoryConcurrency, autoInventory))
+        .withInventory(new io.portolan.agent.inventory.InventoryScheduler.Settings(inventoryConcurrency, autoInventory, polite))
         .withDockerHost(dockerHost)
         .withHostName(hostName.isBlank() ? null : hostName)
         .withLabels(labels == null ? Map.of() : labels)

@@ -131,7 +131,7 @@ final class InventoryBench implements Callable<Integer> {
       };
       try (AgentState state = AgentState.open(stateDir);
           InventoryScheduler scheduler = new InventoryScheduler(state, counted, Analyzers.osPackages(),
-              new InventoryScheduler.Settings(1, true), m -> {
+              new InventoryScheduler.Settings(1, true, false), m -> {
                 if (m.hasLayerOffer()) nextOffer.get().complete(new Offer(System.nanoTime(), m.getLayerOffer()));
                 return true;
               }, () -> {})) {

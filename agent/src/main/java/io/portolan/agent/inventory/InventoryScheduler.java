@@ -42,8 +42,11 @@ import org.slf4j.LoggerFactory;
 public final class InventoryScheduler implements CollectorLink.InventoryExchange, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InventoryScheduler.class);
 
-  /** How much inventory work a host does, and whether new images are inventoried unasked. */
-  public record Settings(int concurrency, boolean automatic) {
+  /**
+   * How much inventory work a host does, whether new images are inventoried unasked, and whether
+   * it waits for a busy host to calm down before reading layers (up to a bound per image).
+   */
+  public record Settings(int concurrency, boolean automatic, boolean polite) {
     public Settings {
       if (concurrency < 1) throw new IllegalArgumentException("inventory concurrency must be at least 1");
     }
@@ -62,9 +65,17 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
   private final Map<String, List<String>> imageErrors = new ConcurrentHashMap<>();
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final AtomicInteger layersAnalyzed = new AtomicInteger();
+  private final BusyHostGate gate;
 
   public InventoryScheduler(AgentState state, LayerReader reader, List<Analyzer> analyzers, Settings settings,
       Function<AgentMessage, Boolean> sendNow, Runnable outboxChanged) {
+    this(state, reader, analyzers, settings, sendNow, outboxChanged,
+        settings.polite() ? BusyHostGate.forThisHost(java.time.Duration.ofSeconds(30)) : BusyHostGate.open());
+  }
+
+  public InventoryScheduler(AgentState state, LayerReader reader, List<Analyzer> analyzers, Settings settings,
+      Function<AgentMessage, Boolean> sendNow, Runnable outboxChanged, BusyHostGate gate) {
+    this.gate = gate;
     this.state = state;
     this.reader = reader;
     this.analyzers = List.copyOf(analyzers);
@@ -142,6 +153,12 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
     }
     List<String> errors = new ArrayList<>();
     if (!needed.isEmpty()) {
+      try {
+        gate.awaitQuiet();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
       try {
         LayerReader.Analysis analysis = reader.analyze(imageId, diffIds, needed, () -> !known.containsKey(imageId));
         for (LayerFindings f : analysis.findings()) {

@@ -52,7 +52,7 @@ class InventorySchedulerTest {
 
   InventoryScheduler start(List<Analyzer> analyzers) {
     if (state == null) state = AgentState.open(dir);
-    scheduler = new InventoryScheduler(state, reader, analyzers, new InventoryScheduler.Settings(1, true),
+    scheduler = new InventoryScheduler(state, reader, analyzers, new InventoryScheduler.Settings(1, true, false),
         m -> sent.add(m), () -> {});
     return scheduler;
   }
@@ -138,7 +138,7 @@ class InventorySchedulerTest {
     state = AgentState.open(dir);
     scheduler = new InventoryScheduler(state, (imageId, diffIds, needed, cancel) -> {
       throw new IOException("docker save failed: connection reset");
-    }, List.of(new FakeAnalyzer("dpkg", 1)), new InventoryScheduler.Settings(1, true), m -> sent.add(m), () -> {});
+    }, List.of(new FakeAnalyzer("dpkg", 1)), new InventoryScheduler.Settings(1, true, false), m -> sent.add(m), () -> {});
     scheduler.imageSeen(IMAGE, LAYERS);
     await().until(() -> sent.size() == 1);
     assertThat(sent.get(0).getLayerOffer().getErrorsList()).singleElement().asString()
