@@ -124,6 +124,9 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
         inventory(imageId, diffIds);
       } finally {
         queued.remove(imageId);
+        // An inventory burst grows the heap; once the queue is empty, give that memory back to
+        // the host (the agent runs with MaxHeapFreeRatio so a full collection shrinks the heap).
+        if (queued.isEmpty()) System.gc();
       }
     });
     return true;
