@@ -120,13 +120,14 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
     List<String> diffIds = known.get(imageId);
     if (diffIds == null || !queued.add(imageId)) return false;
     workers.execute(() -> {
+      boolean readLayers = false;
       try {
-        inventory(imageId, diffIds);
+        readLayers = inventory(imageId, diffIds);
       } finally {
         queued.remove(imageId);
-        // An inventory burst grows the heap; once the queue is empty, give that memory back to
-        // the host (the agent runs with MaxHeapFreeRatio so a full collection shrinks the heap).
-        if (queued.isEmpty()) System.gc();
+        // Reading layers grows the heap; once the queue is empty, give that memory back to the
+        // host (the agent runs with MaxHeapFreeRatio so a full collection shrinks the heap).
+        if (readLayers && queued.isEmpty()) System.gc();
       }
     });
     return true;
@@ -142,7 +143,8 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
     return inventoried.containsKey(imageId);
   }
 
-  private void inventory(String imageId, List<String> diffIds) {
+  /** Returns whether any layer content was read (the cache did not hold every unit). */
+  private boolean inventory(String imageId, List<String> diffIds) {
     List<LayerRef> units = new ArrayList<>();
     Map<String, Set<Analyzer>> needed = new LinkedHashMap<>();
     for (String diffId : diffIds) {
@@ -160,7 +162,7 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
         gate.awaitQuiet();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
       try {
         LayerReader.Analysis analysis = reader.analyze(imageId, diffIds, needed, () -> !known.containsKey(imageId));
@@ -181,11 +183,12 @@ public final class InventoryScheduler implements CollectorLink.InventoryExchange
     if (complete.size() < units.size() && errors.isEmpty()) {
       errors.add((units.size() - complete.size()) + " layer analyses of " + imageId + " produced no result");
     }
-    if (!known.containsKey(imageId)) return; // removed meanwhile
+    if (!known.containsKey(imageId)) return !needed.isEmpty(); // removed meanwhile
     inventoried.put(imageId, complete);
     if (errors.isEmpty()) imageErrors.remove(imageId);
     else imageErrors.put(imageId, errors);
     exchange.execute(() -> offer(imageId));
+    return !needed.isEmpty();
   }
 
   private void offer(String imageId) {
