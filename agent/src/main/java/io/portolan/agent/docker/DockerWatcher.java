@@ -445,6 +445,18 @@ public final class DockerWatcher implements AutoCloseable {
         newContainers.values().stream().map(Known::proto).toList());
   }
 
+  /** Reports what differs between two listings: new or changed objects, then vanished ones. */
+  private static <F, P> void emitChanges(Map<String, Known<F, P>> old, Map<String, Known<F, P>> now,
+      java.util.function.Consumer<P> upserted, java.util.function.Consumer<String> removed) {
+    for (var entry : now.entrySet()) {
+      Known<F, P> before = old.get(entry.getKey());
+      if (before == null || !before.proto().equals(entry.getValue().proto())) upserted.accept(entry.getValue().proto());
+    }
+    for (String id : old.keySet()) {
+      if (!now.containsKey(id)) removed.accept(id);
+    }
+  }
+
   private void incremental(DockerClient client, boolean doImages, boolean doContainers, Set<String> touched) {
     Instant observedAt = clock.instant();
     if (doImages) {
@@ -452,34 +464,15 @@ public final class DockerWatcher implements AutoCloseable {
       Map<String, Known<ImageFacts, Image>> now = listImages(client);
       images = now;
       imageCount = now.size();
-      for (var entry : now.entrySet()) {
-        Known<ImageFacts, Image> before = old.get(entry.getKey());
-        if (before == null || !before.proto().equals(entry.getValue().proto())) {
-          listener.imageUpserted(observedAt, entry.getValue().proto());
-        }
-      }
-      for (String id : old.keySet()) {
-        if (!now.containsKey(id)) {
-          listener.imageRemoved(observedAt, id);
-        }
-      }
+      emitChanges(old, now, p -> listener.imageUpserted(observedAt, p), id -> listener.imageRemoved(observedAt, id));
     }
     if (doContainers || !touched.isEmpty()) {
       Map<String, Known<ContainerFacts, Container>> old = containers;
       Map<String, Known<ContainerFacts, Container>> now = listContainers(client, touched);
       containers = now;
       containerCount = now.size();
-      for (var entry : now.entrySet()) {
-        Known<ContainerFacts, Container> before = old.get(entry.getKey());
-        if (before == null || !before.proto().equals(entry.getValue().proto())) {
-          listener.containerUpserted(observedAt, entry.getValue().proto());
-        }
-      }
-      for (String id : old.keySet()) {
-        if (!now.containsKey(id)) {
-          listener.containerRemoved(observedAt, id);
-        }
-      }
+      emitChanges(old, now, p -> listener.containerUpserted(observedAt, p),
+          id -> listener.containerRemoved(observedAt, id));
     }
   }
 

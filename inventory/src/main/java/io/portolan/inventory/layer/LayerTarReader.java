@@ -228,16 +228,7 @@ final class LayerTarReader {
 
     @Override
     public long skip(long n) throws IOException {
-      byte[] buf = new byte[(int) Math.min(Math.max(n, 1), 64 * 1024)];
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
+      return Streams.skipByReading(this, n);
     }
 
     @Override

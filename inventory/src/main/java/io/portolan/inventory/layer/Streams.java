@@ -131,16 +131,7 @@ final class Streams {
     @Override
     public long skip(long n) throws IOException {
       // Skipped bytes must be hashed too, so skip by reading.
-      byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
-      long done = 0;
-      while (done < n) {
-        int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-        if (r < 0) {
-          break;
-        }
-        done += r;
-      }
-      return done;
+      return skipByReading(this, n);
     }
 
     @Override
@@ -159,5 +150,19 @@ final class Streams {
       }
       return digest;
     }
+  }
+
+  /** Skips by reading through {@code in}, so every skipped byte passes its counting or hashing. */
+  static long skipByReading(InputStream in, long n) throws IOException {
+    byte[] buf = new byte[(int) Math.min(Math.max(n, 1), 64 * 1024)];
+    long done = 0;
+    while (done < n) {
+      int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+      if (r < 0) {
+        break;
+      }
+      done += r;
+    }
+    return done;
   }
 }
