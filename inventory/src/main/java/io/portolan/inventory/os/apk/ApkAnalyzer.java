@@ -1,5 +1,6 @@
 package io.portolan.inventory.os.apk;
 
+import io.portolan.inventory.analyzer.TextLines;
 import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.Analyzer;
 import io.portolan.inventory.analyzer.BoundedInput;
@@ -8,7 +9,6 @@ import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.purl.Purls;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -72,21 +72,10 @@ public final class ApkAnalyzer implements Analyzer {
     Map<Character, String> block = null;
     int blockLine = 0;
     long blockOffset = 0;
-    int lineNo = 0;
-    int pos = 0;
-    while (pos < data.length) {
-      int end = pos;
-      while (end < data.length && data[end] != '\n') {
-        if (data[end] == 0) {
-          throw new AnalysisException(path + ": NUL byte at offset " + end + " (line " + (lineNo + 1) + ")");
-        }
-        end++;
-      }
-      lineNo++;
-      long offset = pos;
-      int lineEnd = end > pos && data[end - 1] == '\r' ? end - 1 : end;
-      String line = new String(data, pos, lineEnd - pos, StandardCharsets.UTF_8);
-      pos = end + 1;
+    for (TextLines.Line l : TextLines.of(path, data)) {
+      int lineNo = l.number();
+      long offset = l.offset();
+      String line = l.text();
       if (line.isBlank()) {
         if (block != null) {
           packages.add(toPackage(path, block, blockLine, blockOffset));

@@ -1,7 +1,7 @@
 package io.portolan.inventory.os.dpkg;
 
+import io.portolan.inventory.analyzer.TextLines;
 import io.portolan.inventory.analyzer.AnalysisException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,21 +39,10 @@ final class ControlStanzas {
     boolean inField = false;
     int stanzaLine = 0;
     long stanzaOffset = 0;
-    int lineNo = 0;
-    int pos = 0;
-    while (pos < data.length) {
-      int end = pos;
-      while (end < data.length && data[end] != '\n') {
-        if (data[end] == 0) {
-          throw new AnalysisException(path + ": NUL byte at offset " + end + " (line " + (lineNo + 1) + ")");
-        }
-        end++;
-      }
-      lineNo++;
-      long offset = pos;
-      int lineEnd = end > pos && data[end - 1] == '\r' ? end - 1 : end;
-      String line = new String(data, pos, lineEnd - pos, StandardCharsets.UTF_8);
-      pos = end + 1;
+    for (TextLines.Line l : TextLines.of(path, data)) {
+      int lineNo = l.number();
+      long offset = l.offset();
+      String line = l.text();
       if (line.isBlank()) {
         if (fields != null) {
           stanzas.add(new Stanza(Map.copyOf(fields), stanzaLine, stanzaOffset));
