@@ -40,6 +40,25 @@ public final class Namespaces {
     return m.find() ? Optional.of("alpine:" + m.group(1) + "." + m.group(2)) : Optional.empty();
   }
 
+  /** "22.04", "Pro:22.04:LTS" and "jammy 22.04.3" name Ubuntu 22.04; codenames alone do not. */
+  public static Optional<String> ubuntu(String release) {
+    var m = java.util.regex.Pattern.compile("(?<![\\d.])(\\d{2}\\.\\d{2})(?!\\d)").matcher(release);
+    return m.find() ? Optional.of("ubuntu:" + m.group(1)) : Optional.empty();
+  }
+
+  /**
+   * The namespace of a release of an RPM distro that matches on the major version only, as
+   * {@link #ofOsRelease} spells it: ("rhel", "9.2") is "rhel:9", ("rocky", "8") is "rocky:8".
+   */
+  public static Optional<String> majorRelease(String distroId, String release) {
+    var m = java.util.regex.Pattern.compile("\\d+").matcher(release);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    String major = m.group().replaceFirst("^0+(?=\\d)", "");
+    return Optional.of(distroId.toLowerCase(Locale.ROOT) + ":" + major);
+  }
+
   /**
    * The namespace of an installed distro package, from os-release's ID and VERSION_ID (or the
    * codename when VERSION_ID is missing, as on Debian testing). Empty when the distro is unknown.
