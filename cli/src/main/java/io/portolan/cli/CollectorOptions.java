@@ -43,9 +43,21 @@ final class CollectorOptions {
   @Option(names = "--max-message-size", defaultValue = "16777216", description = "Largest agent message in bytes (default: ${DEFAULT-VALUE})")
   int maxMessageBytes;
 
+  @Option(names = "--feed", paramLabel = "NAME=LOCATION",
+      description = "An advisory feed: a name and a local file, directory or .zip (OSV, Debian tracker, Alpine secdb),"
+          + " or an http(s) URL fetched every --feed-refresh with conditional requests. Repeatable.")
+  java.util.Map<String, String> feeds = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--feed-refresh", defaultValue = "6h", converter = DurationConverter.class,
+      description = "How often URL feeds are fetched again (default: ${DEFAULT-VALUE})")
+  Duration feedRefresh;
+
   CollectorConfig toConfig() {
     var d = CollectorConfig.defaults(dataDir);
+    var sources = feeds.entrySet().stream()
+        .map(e -> new io.portolan.collector.advisory.FeedService.Source(e.getKey(), e.getValue(), feedRefresh))
+        .toList();
     return new CollectorConfig(dataDir, bind, httpPort, grpcPort, dbUrl, dbUser, dbPassword, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, d.maxInFlight());
+        offlineAfter, heartbeatInterval, maxMessageBytes, d.maxInFlight(), sources);
   }
 }

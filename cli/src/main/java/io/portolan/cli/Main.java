@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Container image inventory and vulnerability platform.",
-    subcommands = {UpCommand.class, CollectorCommand.class, AgentCommand.class, InventoryCommand.class})
+    subcommands = {UpCommand.class, CollectorCommand.class, AgentCommand.class, InventoryCommand.class,
+        AdvisoriesCommand.class})
 public final class Main {
   @Option(names = "--config", description = "Properties file with option defaults (keys are option names, e.g. http-port=7070). Also PORTOLAN_CONFIG.")
   String config;

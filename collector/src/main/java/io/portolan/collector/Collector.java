@@ -4,10 +4,12 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.api.ApiServer;
 import io.portolan.collector.api.RestApi;
 import io.portolan.collector.ingest.AgentStreamService;
 import io.portolan.collector.ingest.AgentVersionPolicy;
+import io.portolan.collector.match.MatchService;
 import io.portolan.collector.store.Store;
 import io.portolan.collector.store.jdbc.DatabaseSettings;
 import io.portolan.collector.store.jdbc.JdbcStore;
@@ -37,6 +39,8 @@ public final class Collector implements AutoCloseable {
   private Server grpc;
   private ApiServer http;
   private PrometheusMeterRegistry metrics;
+  private MatchService match;
+  private FeedService feeds;
 
   public Collector(CollectorConfig config, Clock clock) {
     this.config = config;
@@ -68,11 +72,15 @@ public final class Collector implements AutoCloseable {
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DatabaseSettings db = config.databaseSettings();
     store = JdbcStore.open(db);
+    match = new MatchService(store, clock, metrics);
+    feeds = new FeedService(store, match, clock, config.dataDir().resolve("feeds"), config.feeds());
+    match.start(feeds.storedFeedKinds());
     String version = version();
     ingest = new AgentStreamService(store, clock, new AgentVersionPolicy(version),
         new AgentStreamService.Settings(UUID.randomUUID().toString(), config.heartbeatInterval(), config.maxInFlight(),
             config.maxMessageBytes(), writerThreads(db)),
         metrics);
+    ingest.onInventories(match::inventoriesChanged);
     try {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
           .maxInboundMessageSize(transportLimit(config.maxMessageBytes()))
@@ -86,7 +94,8 @@ public final class Collector implements AutoCloseable {
       throw new UncheckedIOException("cannot listen for agents on " + config.bindAddress() + ":"
           + config.grpcPort() + ": " + e.getMessage(), e);
     }
-    RestApi api = new RestApi(store, clock, config.offlineAfter(), version);
+    feeds.start();
+    RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds);
     try {
       http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
     } catch (RuntimeException e) {
@@ -113,6 +122,14 @@ public final class Collector implements AutoCloseable {
 
   public AgentStreamService ingest() {
     return ingest;
+  }
+
+  public MatchService match() {
+    return match;
+  }
+
+  public FeedService feeds() {
+    return feeds;
   }
 
   ApiServer.Health health() {
@@ -159,6 +176,8 @@ public final class Collector implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    if (feeds != null) feeds.close();
+    if (match != null) match.close();
     if (store != null) store.close();
     if (metrics != null) metrics.close();
   }

@@ -1,8 +1,10 @@
 package io.portolan.collector;
 
+import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.store.jdbc.DatabaseSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,7 +27,8 @@ public record CollectorConfig(
     Duration offlineAfter,
     Duration heartbeatInterval,
     int maxMessageBytes,
-    int maxInFlight) {
+    int maxInFlight,
+    List<FeedService.Source> feeds) {
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final int DEFAULT_GRPC_PORT = 7071;
@@ -38,6 +41,22 @@ public record CollectorConfig(
     if (offlineAfter.compareTo(heartbeatInterval.multipliedBy(2)) < 0)
       throw new IllegalArgumentException("offline-after must be at least twice the heartbeat interval");
     if (maxMessageBytes < 64 * 1024) throw new IllegalArgumentException("max message size must be at least 64 KiB");
+    feeds = List.copyOf(feeds);
+    if (feeds.stream().map(FeedService.Source::name).distinct().count() != feeds.size())
+      throw new IllegalArgumentException("two advisory feeds have the same name");
+  }
+
+  /** Without advisory feeds: advisories can still be imported through the API. */
+  public CollectorConfig(Path dataDir, String bindAddress, int httpPort, int grpcPort, String jdbcUrl, String dbUser,
+      String dbPassword, int dbPoolSize, Duration offlineAfter, Duration heartbeatInterval, int maxMessageBytes,
+      int maxInFlight) {
+    this(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize, offlineAfter,
+        heartbeatInterval, maxMessageBytes, maxInFlight, List.of());
+  }
+
+  public CollectorConfig withFeeds(List<FeedService.Source> sources) {
+    return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, sources);
   }
 
   /** Loopback defaults with embedded H2 under {@code dataDir}. */
@@ -59,17 +78,17 @@ public record CollectorConfig(
 
   public CollectorConfig withPorts(int http, int grpc) {
     return new CollectorConfig(dataDir, bindAddress, http, grpc, jdbcUrl, dbUser, dbPassword, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight);
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds);
   }
 
   public CollectorConfig withDatabase(String url, String user, String password) {
     return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, url, user, password, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight);
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds);
   }
 
   public CollectorConfig withOfflineAfter(Duration offline, Duration heartbeat) {
     return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
-        offline, heartbeat, maxMessageBytes, maxInFlight);
+        offline, heartbeat, maxMessageBytes, maxInFlight, feeds);
   }
 
   /** The database actually used: the configured one, or the embedded H2 file in the data dir. */

@@ -36,6 +36,19 @@ public final class TestCollector implements AutoCloseable {
     }
   }
 
+  /** The HTTP status and body of a POST of {@code body}. */
+  public Response post(String pathAndQuery, byte[] body) {
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + collector.httpPort() + pathAndQuery))
+              .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body());
+    } catch (Exception e) {
+      throw new IllegalStateException("POST " + pathAndQuery + " failed", e);
+    }
+  }
+
   public int grpcPort() {
     return collector.grpcPort();
   }

@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
  * {@code RESULT} line, and stops everything it started, also on failure or Ctrl-C.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory.",
-    subcommands = {IngestBench.class, EventLatencyBench.class, AgentIdleBench.class, InventoryBench.class})
+    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory, match.",
+    subcommands = {IngestBench.class, EventLatencyBench.class, AgentIdleBench.class, InventoryBench.class,
+        MatchBench.class})
 public final class Bench implements Runnable {
   @Spec CommandSpec spec;
 

@@ -35,11 +35,13 @@ public final class ApiServer implements AutoCloseable {
       cfg.http.maxRequestSize = 1024 * 1024;
     });
     for (Endpoint e : endpoints) {
-      app.get(e.path(), ctx -> {
+      io.javalin.http.Handler handler = ctx -> {
         Object body = e.handler().handle(new Request(ctx, e.params()));
         if (body instanceof RawBody raw) ctx.contentType(raw.contentType()).result(raw.body());
         else ctx.json(body);
-      });
+      };
+      if (e.method() == Endpoint.Method.POST) app.post(e.path(), handler);
+      else app.get(e.path(), handler);
     }
     app.get(RestApi.PREFIX + "/openapi.json", ctx -> ctx.json(openApi));
     // Until the console lands, the root points people at what there is.

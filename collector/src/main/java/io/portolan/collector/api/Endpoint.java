@@ -3,8 +3,14 @@ package io.portolan.collector.api;
 import java.lang.reflect.Type;
 import java.util.List;
 
-/** One GET route of the REST API: path, documentation, declared parameters, response type, handler. */
-public record Endpoint(String path, String summary, List<Param> params, Type response, Handler handler) {
+/**
+ * One route of the REST API: method, path, documentation, declared parameters, response type,
+ * handler. {@code body} describes the request body of a POST ("" when it takes none).
+ */
+public record Endpoint(Method method, String path, String summary, List<Param> params, String body, Type response,
+    Handler handler) {
+
+  public enum Method { GET, POST }
 
   /** Produces the response body from a validated request. */
   @FunctionalInterface
@@ -14,5 +20,10 @@ public record Endpoint(String path, String summary, List<Param> params, Type res
 
   public Endpoint {
     params = List.copyOf(params);
+  }
+
+  /** A GET route. */
+  public Endpoint(String path, String summary, List<Param> params, Type response, Handler handler) {
+    this(Method.GET, path, summary, params, "", response, handler);
   }
 }

@@ -38,7 +38,15 @@ public final class OpenApiDocument {
         + " (RFC 9457). Lists are paged: page counts from 1 and every page carries the total row count.");
     ObjectNode paths = doc.putObject("paths");
     for (Endpoint e : endpoints) {
-      ObjectNode get = paths.putObject(e.path()).putObject("get");
+      ObjectNode pathItem = paths.has(e.path()) ? (ObjectNode) paths.get(e.path()) : paths.putObject(e.path());
+      ObjectNode get = pathItem.putObject(e.method().name().toLowerCase(java.util.Locale.ROOT));
+      if (!e.body().isEmpty()) {
+        ObjectNode rb = get.putObject("requestBody");
+        rb.put("description", e.body());
+        rb.put("required", true);
+        rb.putObject("content").putObject("application/octet-stream").putObject("schema").put("type", "string")
+            .put("format", "binary");
+      }
       get.put("summary", e.summary());
       ArrayNode params = get.putArray("parameters");
       for (Param p : e.params()) {

@@ -30,6 +30,11 @@ public final class Request {
     }
   }
 
+  /** The raw request body, streamed: uploads may be far larger than memory should hold. */
+  public java.io.InputStream body() {
+    return ctx.bodyInputStream();
+  }
+
   public String path(String name) {
     return ctx.pathParam(name);
   }

@@ -6,12 +6,13 @@ import static io.portolan.collector.api.Param.integer;
 import static io.portolan.collector.api.Param.path;
 import static io.portolan.collector.api.Param.query;
 
-import io.portolan.collector.store.InventoryStore.LayerView;
+import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.store.InventoryStore.PackageQuery;
 import io.portolan.collector.store.InventoryStore.PackageView;
 import io.portolan.collector.store.Page;
 import io.portolan.inventory.sbom.CycloneDxSbom;
 import io.portolan.collector.store.PageRequest;
+import io.portolan.collector.store.Queries.Assessment;
 import io.portolan.collector.store.Queries.ContainerQuery;
 import io.portolan.collector.store.Queries.ContainerState;
 import io.portolan.collector.store.Queries.ContainerSummary;
@@ -25,6 +26,7 @@ import io.portolan.collector.store.Queries.ImageSort;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositoryQuery;
 import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.Queries.SeverityFilter;
 import io.portolan.collector.store.Store;
 import java.lang.reflect.Type;
 import java.time.Clock;
@@ -45,12 +47,14 @@ public final class RestApi {
   private final Clock clock;
   private final Duration offlineAfter;
   private final String version;
+  private final VulnerabilityApi vulnerabilities;
 
-  public RestApi(Store store, Clock clock, Duration offlineAfter, String version) {
+  public RestApi(Store store, Clock clock, Duration offlineAfter, String version, FeedService feeds) {
     this.version = version;
     this.store = store;
     this.clock = clock;
     this.offlineAfter = offlineAfter;
+    this.vulnerabilities = new VulnerabilityApi(store, feeds, this::imageId, this::onlineSince);
   }
 
   private static final Param PAGE = integer("page", "Page number, from 1", 1);
@@ -85,16 +89,27 @@ public final class RestApi {
         r -> store.containers(new ContainerQuery(Optional.of(host(r.path("id")).id()), Optional.empty(),
             r.text("search"), r.choice("state", ContainerState.class), r.page()))));
 
-    e.add(new Endpoint(PREFIX + "/images", "Images, searchable, filterable, sorted and paged with a total",
+    e.add(new Endpoint(PREFIX + "/images",
+        "Images, searchable, filterable, sorted and paged with a total. riskScore = exposure x sum of"
+            + " (severity weight x fix factor): weights Critical 10, High 5, Medium 2, Low 0.5, Unknown 1,"
+            + " Negligible 0; fix factor 1 with a fixed version, 0.5 without; exposure 2 when a container runs from"
+            + " the image, else 1. highPriority: a Critical or High finding with a fix.",
         List.of(query("search", "Repository or tag substring, or image ID prefix"),
             query("repository", "Exact repository"), query("host", "Host (agent) ID"),
             bool("includeRemoved", "Also list images no longer present on any host"),
+            choice("severity", "Images whose worst finding is at least this severe (none: no finding)",
+                SeverityFilter.class, SeverityFilter.ANY),
+            bool("highPriority", "Only images with a Critical or High finding that has a fix"),
+            bool("fixable", "Only images with at least one fixable finding"),
+            choice("assessment", "Assessed (matched) or not yet", Assessment.class, Assessment.ANY),
+            query("os", "OS ID (debian), ID-version (debian-12) or name substring"),
             choice("sort", "Sort column", ImageSort.class, ImageSort.CREATED),
             choice("order", "Sort direction", Direction.class, Direction.DESC), PAGE, SIZE),
         pageOf(ImageSummary.class),
         r -> store.images(new ImageQuery(r.text("search"), r.text("repository"), r.text("host"),
             r.bool("includeRemoved"), r.choice("sort", ImageSort.class), r.choice("order", Direction.class),
-            r.page()))));
+            r.page(), new ImageQuery.Filters(r.choice("severity", SeverityFilter.class), r.bool("highPriority"),
+                r.bool("fixable"), r.choice("assessment", Assessment.class), r.text("os"))))));
     e.add(new Endpoint(PREFIX + "/images/{id}", "Image details",
         List.of(path("id", "Image ID, with or without sha256:, or a unique prefix")), ImageView.class,
         r -> ImageView.of(store.image(imageId(r.path("id"))).orElseThrow())));
@@ -112,8 +127,9 @@ public final class RestApi {
     e.add(new Endpoint(PREFIX + "/images/{id}/layers",
         "Build steps of an image, oldest first: the command, size, layer diff ID, and the packages the layer added,"
             + " changed and removed",
-        List.of(path("id", "Image ID or unique prefix")), new GenericType(List.class, LayerView.class),
-        r -> store.imageLayers(imageId(r.path("id")))));
+        List.of(path("id", "Image ID or unique prefix")),
+        new GenericType(List.class, VulnerabilityApi.LayerVulnerabilities.class),
+        r -> vulnerabilities.layers(imageId(r.path("id")))));
     e.add(new Endpoint(PREFIX + "/images/{id}/packages",
         "Packages of an image, each with the layer that last added or changed it",
         List.of(path("id", "Image ID or unique prefix"), query("search", "Package or source name substring"),
@@ -129,6 +145,8 @@ public final class RestApi {
             choice("format", "SBOM format", SbomFormat.class, SbomFormat.CYCLONEDX)),
         RawBody.class,
         r -> sbom(imageId(r.path("id")))));
+
+    e.addAll(vulnerabilities.endpoints());
 
     e.add(new Endpoint(PREFIX + "/containers", "Containers across all hosts",
         List.of(query("host", "Host (agent) ID"), query("image", "Image ID or unique prefix"),

@@ -63,6 +63,11 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     heartbeatFlusher.scheduleWithFixedDelay(this::flushHeartbeats, 1, 1, TimeUnit.SECONDS);
   }
 
+  /** Tells {@code listener} which images got a new inventory, after each commit. */
+  public void onInventories(java.util.function.Consumer<java.util.Collection<String>> listener) {
+    writer.onInventories(listener);
+  }
+
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<CollectorMessage> responses) {
     return new AgentSession(this, responses);

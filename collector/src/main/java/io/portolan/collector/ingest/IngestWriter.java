@@ -29,6 +29,7 @@ final class IngestWriter implements AutoCloseable {
   private final LinkedBlockingQueue<AgentSession> ready = new LinkedBlockingQueue<>();
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean closed;
+  private volatile java.util.function.Consumer<java.util.Collection<String>> inventoryListener = ids -> { };
 
   IngestWriter(Store store, Clock clock, IngestMetrics metrics, int writerCount) {
     this.store = store;
@@ -37,6 +38,26 @@ final class IngestWriter implements AutoCloseable {
     for (int i = 0; i < writerCount; i++) {
       Thread t = Thread.ofPlatform().daemon().name("ingest-writer-" + i).start(this::run);
       writers.add(t);
+    }
+  }
+
+  /** Told the images whose inventory a commit stored, after the commit. */
+  void onInventories(java.util.function.Consumer<java.util.Collection<String>> listener) {
+    this.inventoryListener = listener;
+  }
+
+  private void committed(List<AgentSession.Work> works) {
+    java.util.Set<String> images = new java.util.TreeSet<>();
+    for (AgentSession.Work w : works) {
+      for (var change : w.batch().inventory()) {
+        if (change instanceof io.portolan.collector.store.InventoryChange.ImageInventoried i) images.add(i.imageId());
+      }
+    }
+    if (images.isEmpty()) return;
+    try {
+      inventoryListener.accept(images);
+    } catch (RuntimeException e) {
+      log.warn("inventory listener failed: {}", e.getMessage());
     }
   }
 
@@ -83,6 +104,7 @@ final class IngestWriter implements AutoCloseable {
       Map<String, Long> committed = metrics.commit().recordCallable(
           () -> store.ingest(work.stream().map(AgentSession.Work::batch).toList(), clock.instant()));
       for (AgentSession.Work w : work) w.committed(committed.getOrDefault(w.batch().agentId(), -1L));
+      committed(work);
     } catch (Exception e) {
       if (work.size() == 1) {
         metrics.storeFailure();
@@ -94,6 +116,7 @@ final class IngestWriter implements AutoCloseable {
         try {
           Map<String, Long> committed = store.ingest(List.of(w.batch()), clock.instant());
           w.committed(committed.getOrDefault(w.batch().agentId(), -1L));
+          committed(List.of(w));
         } catch (RuntimeException single) {
           metrics.storeFailure();
           w.failed(single);

@@ -13,7 +13,16 @@ public final class Queries {
   /** Hosts whose last message is at or after {@code onlineSince} are online. */
   public enum HostStatus { ANY, ONLINE, OFFLINE }
 
-  public enum ImageSort { ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES }
+  public enum ImageSort {
+    ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES, RISK, CRITICAL, HIGH, MEDIUM, LOW,
+    VULNERABILITIES
+  }
+
+  /** Images whose worst finding is at least this severe (NONE: images with no finding at all). */
+  public enum SeverityFilter { ANY, CRITICAL, HIGH, MEDIUM, LOW, NONE }
+
+  /** Whether the image's vulnerabilities were computed yet. */
+  public enum Assessment { ANY, ASSESSED, NOT_ASSESSED }
 
   /** Images present on at least one host, unless {@code includeRemoved}. */
   public record ImageQuery(
@@ -23,7 +32,20 @@ public final class Queries {
       boolean includeRemoved,
       ImageSort sort,
       Direction direction,
-      PageRequest page) {}
+      PageRequest page,
+      Filters filters) {
+    public ImageQuery(Optional<String> search, Optional<String> repository, Optional<String> hostId,
+        boolean includeRemoved, ImageSort sort, Direction direction, PageRequest page) {
+      this(search, repository, hostId, includeRemoved, sort, direction, page, Filters.NONE);
+    }
+
+    /** The vulnerability filters of the images list. */
+    public record Filters(SeverityFilter severity, boolean highPriority, boolean fixable, Assessment assessment,
+        Optional<String> os) {
+      public static final Filters NONE =
+          new Filters(SeverityFilter.ANY, false, false, Assessment.ANY, Optional.empty());
+    }
+  }
 
   public enum ContainerState { ANY, RUNNING, STOPPED, REMOVED }
 
@@ -73,7 +95,18 @@ public final class Queries {
       long runningContainerCount,
       Instant firstSeen,
       Instant lastSeen,
-      Inventory inventory) {}
+      Inventory inventory,
+      Vulnerabilities vulnerabilities) {}
+
+  /**
+   * An image's vulnerability counts ((package, vulnerability) pairs) and risk score; {@code
+   * assessed} is false until its inventory was matched. See RiskScore for the formula.
+   */
+  public record Vulnerabilities(boolean assessed, int critical, int high, int medium, int low, int negligible,
+      int unknown, int total, int fixable, boolean highPriority, double riskScore, Instant matchedAt) {
+    public static final Vulnerabilities NOT_ASSESSED =
+        new Vulnerabilities(false, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, null);
+  }
 
   /**
    * Where an image's layer inventory stands. {@code status} is PENDING until an agent reported it,

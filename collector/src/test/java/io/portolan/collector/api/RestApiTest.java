@@ -8,6 +8,8 @@ import io.portolan.collector.TestCollector;
 import io.portolan.collector.store.HostChange;
 import io.portolan.collector.store.HostFacts;
 import io.portolan.collector.store.ImageFacts;
+import io.portolan.collector.store.IngestBatch;
+import io.portolan.collector.store.InventoryChange;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +41,94 @@ class RestApiTest {
         List.of(new ImageFacts.HistoryEntry(null, "COPY busybox /bin/busybox", false, "")),
         ImageFacts.Config.EMPTY, "", "");
     store.apply("agent-1", List.of(new HostChange.ImageUpserted(image)), 1, now);
+    var os = new InventoryChange.Os("debian", "Debian GNU/Linux", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)",
+        java.util.Optional.empty());
+    var pkg = new InventoryChange.PackageRow("deb", "libcurl4", "7.88.1-10+deb12u3", "amd64", "curl",
+        "7.88.1-10+deb12u3", "debian-12", "", "pkg:deb/debian/libcurl4@7.88.1-10+deb12u3?distro=debian-12",
+        "var/lib/dpkg/status", "sha256:" + "cd".repeat(32));
+    store.ingest(List.of(new IngestBatch("agent-1", java.util.Optional.empty(), List.of(),
+        List.of(new InventoryChange.ImageInventoried(IMAGE, "fp", java.util.Optional.of(os), List.of(pkg),
+            List.of(new InventoryChange.LayerChangeRow(0, "sha256:" + "cd".repeat(32), 1, 0, 0)), List.of())), 2)),
+        now);
+    collector.collector.match().inventoriesChanged(List.of(IMAGE));
+  }
+
+  static final String CURL_LISTS = """
+      CVE-2023-38545 (This flaw makes curl overflow a heap based buffer in the SOCKS5 proxy ...)
+      \t{DSA-5523-1}
+      \t- curl 8.3.0-3
+      CVE-2023-0001 (An imaginary unfixed curl issue ...)
+      \t- curl <unfixed> (low)
+      """.replace("\\t", "\t");
+
+  static final String CURL_DSA = """
+      [11 Oct 2023] DSA-5523-1 curl - security update
+      \t{CVE-2023-38545 CVE-2023-38546}
+      \t[bookworm] - curl 7.88.1-10+deb12u4
+      """.replace("\\t", "\t");
+
+  static byte[] zip(Map<String, String> entries) throws java.io.IOException {
+    var out = new java.io.ByteArrayOutputStream();
+    try (var z = new java.util.zip.ZipOutputStream(out)) {
+      for (var e : entries.entrySet()) {
+        z.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
+        z.write(e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        z.closeEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void feedImportMatchesStoredInventoriesAndTheApiShowsIt() throws Exception {
+    var imported = collector.post("/api/v1/feeds/debian/import?filename=tracker.zip",
+        zip(Map.of("data/CVE/list", CURL_LISTS, "data/DSA/list", CURL_DSA)));
+    assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+    JsonNode result = json.readTree(imported.body());
+    assertThat(result.get("kind").asText()).isEqualTo("DEBIAN_TRACKER");
+    assertThat(result.get("records").asInt()).isEqualTo(3);
+    collector.collector.match().awaitIdle();
+
+    JsonNode feeds = getJson("/api/v1/feeds", 200);
+    assertThat(feeds.get(0).get("name").asText()).isEqualTo("debian");
+    assertThat(feeds.get(0).get("recordCount").asInt()).isEqualTo(3);
+
+    JsonNode groups = getJson("/api/v1/images/" + IMAGE + "/vulnerabilities", 200);
+    assertThat(groups).hasSize(1);
+    assertThat(groups.get(0).get("packageName").asText()).isEqualTo("libcurl4");
+    // Worst first: the tracker rates CVE-2023-0001 low and has no urgency for the other two.
+    assertThat(groups.get(0).get("vulnerabilities").findValuesAsText("id"))
+        .containsExactly("CVE-2023-0001", "CVE-2023-38545", "CVE-2023-38546");
+    assertThat(groups.get(0).get("worstSeverity").asText()).isEqualTo("LOW");
+    JsonNode flat = getJson("/api/v1/images/" + IMAGE + "/vulnerabilities?group=flat&fixable=true", 200);
+    assertThat(flat.findValuesAsText("fixedVersion")).containsOnly("7.88.1-10+deb12u4");
+    assertThat(getJson("/api/v1/images/" + IMAGE + "/vulnerabilities?group=flat&state=unfixed", 200)
+        .findValuesAsText("id")).containsExactly("CVE-2023-0001");
+
+    JsonNode listed = getJson("/api/v1/images?sort=risk&order=desc&severity=low", 200).get("items").get(0);
+    assertThat(listed.get("vulnerabilities").get("assessed").asBoolean()).isTrue();
+    assertThat(listed.get("vulnerabilities").get("total").asInt()).isEqualTo(3);
+    JsonNode layers = getJson("/api/v1/images/" + IMAGE + "/layers", 200);
+    assertThat(layers.get(0).get("diffId").asText()).isEqualTo("sha256:" + "cd".repeat(32));
+    assertThat(layers.get(0).get("low").asInt() + layers.get(0).get("unknown").asInt()
+        + layers.get(0).get("medium").asInt() + layers.get(0).get("high").asInt()).isEqualTo(3);
+
+    JsonNode detail = getJson("/api/v1/vulnerabilities/dsa-5523-1", 200);
+    assertThat(detail.get("id").asText()).isEqualTo("CVE-2023-38545");
+    assertThat(detail.get("images").get(0).get("imageId").asText()).isEqualTo(IMAGE);
+    assertThat(detail.get("hosts").get(0).get("hostId").asText()).isEqualTo("agent-1");
+    assertThat(getJson("/api/v1/vulnerabilities?search=CVE-2023-3854", 200).findValuesAsText("id"))
+        .containsExactly("CVE-2023-38545", "CVE-2023-38546");
+    assertThat(getJson("/api/v1/vulnerabilities/CVE-1999-0000", 404).get("detail").asText())
+        .contains("no vulnerability known as");
+
+    // A broken upload changes nothing and says why.
+    var broken = collector.post("/api/v1/feeds/debian/import?filename=x.json", "{ nope".getBytes());
+    assertThat(broken.status()).isEqualTo(422);
+    assertThat(json.readTree(broken.body()).get("detail").asText()).contains("not imported");
+    assertThat(getJson("/api/v1/images/" + IMAGE + "/vulnerabilities?group=flat", 200)).hasSize(3);
+    assertThat(collector.post("/api/v1/feeds/bad%20name/import", new byte[0]).status()).isEqualTo(400);
+    assertThat(collector.post("/api/v1/feeds/nope/refresh", new byte[0]).status()).isEqualTo(404);
   }
 
   @AfterAll
@@ -80,6 +170,10 @@ class RestApiTest {
       "/api/v1/images?serach=x|unknown query parameter 'serach'",
       "/api/v1/hosts?status=asleep|must be one of any, online, offline",
       "/api/v1/containers?state=zombie|must be one of any, running, stopped, removed",
+      "/api/v1/images?severity=dire|query parameter 'severity' must be one of any, critical, high",
+      "/api/v1/images?highPriority=maybe|must be true or false",
+      "/api/v1/images/abab/vulnerabilities?group=layer|must be one of package, flat",
+      "/api/v1/vulnerabilities|query parameter 'search' is required",
   })
   void badQueryParametersGetAProblemThatSaysWhatToFix(String path, String detail) throws Exception {
     var r = collector.get(path);
@@ -106,8 +200,9 @@ class RestApiTest {
     assertThat(doc.get("openapi").asText()).startsWith("3.1");
     List<String> paths = new java.util.ArrayList<>();
     doc.get("paths").fieldNames().forEachRemaining(paths::add);
-    var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1), "test");
-    assertThat(paths).containsExactlyElementsOf(api.endpoints().stream().map(Endpoint::path).toList());
+    var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1), "test",
+        collector.collector.feeds());
+    assertThat(paths).containsExactlyElementsOf(api.endpoints().stream().map(Endpoint::path).distinct().toList());
     JsonNode imagesParams = doc.get("paths").get("/api/v1/images").get("get").get("parameters");
     assertThat(imagesParams.findValuesAsText("name")).contains("search", "repository", "host", "sort", "page", "size");
     assertThat(doc.at("/components/schemas/PageOfImageSummary/properties/items/items/$ref").asText())

@@ -619,16 +619,24 @@ public abstract class StoreContract {
   @Test
   void imagesSortEveryWayWithIdAsTieBreakerAndPageInTheDatabase() {
     fiveImages();
-    Map<ImageSort, Comparator<ImageSummary>> keys = Map.of(
-        ImageSort.ID, Comparator.comparing(ImageSummary::id),
-        ImageSort.REPOSITORY, nullsLast(s -> s.repositories().isEmpty() ? null : s.repositories().get(0)),
-        ImageSort.CREATED, nullsLast(ImageSummary::created),
-        ImageSort.SIZE, Comparator.comparing(ImageSummary::sizeBytes),
-        ImageSort.HOSTS, Comparator.comparing(ImageSummary::hostCount),
-        ImageSort.CONTAINERS, Comparator.comparing(ImageSummary::containerCount),
-        ImageSort.LAST_SEEN, nullsLast(ImageSummary::lastSeen),
+    Map<ImageSort, Comparator<ImageSummary>> keys = Map.ofEntries(
+        Map.entry(ImageSort.ID, Comparator.comparing(ImageSummary::id)),
+        Map.entry(ImageSort.REPOSITORY, nullsLast(s -> s.repositories().isEmpty() ? null : s.repositories().get(0))),
+        Map.entry(ImageSort.CREATED, nullsLast(ImageSummary::created)),
+        Map.entry(ImageSort.SIZE, Comparator.comparing(ImageSummary::sizeBytes)),
+        Map.entry(ImageSort.HOSTS, Comparator.comparing(ImageSummary::hostCount)),
+        Map.entry(ImageSort.CONTAINERS, Comparator.comparing(ImageSummary::containerCount)),
+        Map.entry(ImageSort.LAST_SEEN, nullsLast(ImageSummary::lastSeen)),
         // Images nobody inventoried yet have no package count: they sort last.
-        ImageSort.PACKAGES, nullsLast(s -> s.inventory().status().equals("PENDING") ? null : s.inventory().packageCount()));
+        Map.entry(ImageSort.PACKAGES,
+            nullsLast(s -> s.inventory().status().equals("PENDING") ? null : s.inventory().packageCount())),
+        // Images never assessed have no vulnerability figures: they sort last too.
+        Map.entry(ImageSort.RISK, nullsLast(s -> assessed(s, s.vulnerabilities().riskScore()))),
+        Map.entry(ImageSort.CRITICAL, nullsLast(s -> assessed(s, s.vulnerabilities().critical()))),
+        Map.entry(ImageSort.HIGH, nullsLast(s -> assessed(s, s.vulnerabilities().high()))),
+        Map.entry(ImageSort.MEDIUM, nullsLast(s -> assessed(s, s.vulnerabilities().medium()))),
+        Map.entry(ImageSort.LOW, nullsLast(s -> assessed(s, s.vulnerabilities().low()))),
+        Map.entry(ImageSort.VULNERABILITIES, nullsLast(s -> assessed(s, s.vulnerabilities().total()))));
     List<ImageSummary> all = store.images(images()).items();
     for (ImageSort sort : ImageSort.values()) {
       for (Direction direction : Direction.values()) {
@@ -645,6 +653,10 @@ public abstract class StoreContract {
         .containsExactly(imageId("a1"), imageId("d4"), imageId("c3"), imageId("e5"), imageId("b2"));
     assertThat(imageIds(sorted(ImageSort.CREATED, Direction.ASC, PageRequest.FIRST)))
         .containsExactly(imageId("a1"), imageId("d4"), imageId("e5"), imageId("b2"), imageId("c3"));
+  }
+
+  private static <T> T assessed(ImageSummary s, T value) {
+    return s.vulnerabilities().assessed() ? value : null;
   }
 
   /** Values compare in the requested direction, missing values last either way, then ID likewise. */
@@ -822,6 +834,135 @@ public abstract class StoreContract {
     assertThat(store.allImagePackages(a.id())).extracting(InventoryStore.PackageView::name).containsExactly("libc6");
     assertThat(store.inventoryFingerprint(a.id())).contains("fp-a2");
     assertThat(store.imageInventory(a.id()).orElseThrow().packageCount()).isEqualTo(1);
+  }
+
+  // ---- vulnerabilities
+
+  private static io.portolan.vuln.advisory.Advisory cve(String id, String source, String fixed,
+      io.portolan.vuln.advisory.AffectedState state, String urgency, String... aliases) {
+    var affected = new io.portolan.vuln.advisory.Affected("deb", "debian:12", source, true, state,
+        fixed.isEmpty() ? List.of() : List.of(io.portolan.vuln.advisory.VersionRange.fixedIn(fixed)), List.of(),
+        urgency, "");
+    return new io.portolan.vuln.advisory.Advisory(id, java.util.Set.of(aliases), id + " summary", "", null, T0,
+        false, List.of(new io.portolan.vuln.advisory.SeverityRating("nvd", "CVSS_V3",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")), List.of(), List.of(affected));
+  }
+
+  private void writeFeed(List<io.portolan.vuln.advisory.Advisory> advisories, List<String> deletes) {
+    List<VulnerabilityStore.StoredAdvisory> rows = new ArrayList<>();
+    for (var a : advisories) {
+      byte[] body = io.portolan.collector.advisory.AdvisoryCodec.encode(a);
+      rows.add(new VulnerabilityStore.StoredAdvisory("debian", a.id(),
+          io.portolan.vuln.match.AdvisoryIndex.canonicalId(a), io.portolan.collector.advisory.AdvisoryCodec.hash(body),
+          a.withdrawn(), a.modified(), body, io.portolan.collector.advisory.AdvisoryCodec.ids(a)));
+    }
+    store.writeAdvisories("debian", rows, deletes, new VulnerabilityStore.FeedStatus("debian", "DEBIAN_TRACKER",
+        "test", "", "", T0, T0, T0, advisories.size(), ""));
+  }
+
+  private static InventoryChange.PackageRow deb(String name, String version, String source, String sourceVersion,
+      String diffId) {
+    return new InventoryChange.PackageRow("deb", name, version, "amd64", source, sourceVersion, "debian-12", "",
+        "pkg:deb/debian/" + name + "@" + version + "?arch=amd64&distro=debian-12", "var/lib/dpkg/status", diffId);
+  }
+
+  @Test
+  void vulnerabilitiesAreMatchedCountedScoredRematchedAndLocated() throws Exception {
+    register("agent-1");
+    register("agent-2");
+    ImageFacts a = image("a1", "app:1");
+    ImageFacts b = image("b2", "base:1");
+    String base = a.layerDiffIds().get(0);
+    String top = a.layerDiffIds().get(1);
+    var aInventory = inventoryOf(a, "fp-a", List.of(deb("libc6", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1", base),
+        deb("libc-bin", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1", base),
+        deb("libcurl4", "7.88.1-10+deb12u3", "curl", "7.88.1-10+deb12u3", top),
+        deb("zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1", top)));
+    store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(), List.of(new HostChange.ImageUpserted(a),
+        new HostChange.ImageUpserted(b), new ContainerUpserted(container("c1", "web", "a1", "running"))),
+        List.of(aInventory), 1)), T0);
+    store.ingest(List.of(new IngestBatch("agent-2", Optional.empty(), List.of(new HostChange.ImageUpserted(b)),
+        List.of(inventoryOf(b, "fp-b", List.of(deb("libc6", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1",
+            b.layerDiffIds().get(0))))), 1)), T0);
+
+    var ranges = io.portolan.vuln.advisory.AffectedState.RANGES;
+    writeFeed(List.of(
+        cve("CVE-2023-4911", "glibc", "2.36-9+deb12u3", ranges, "high", "DSA-5514-1"),
+        cve("CVE-2023-38545", "curl", "7.88.1-10+deb12u4", ranges, "high", "DSA-5523-1"),
+        cve("CVE-2023-45853", "zlib", "", io.portolan.vuln.advisory.AffectedState.UNFIXED, "low"),
+        cve("CVE-2024-3094", "xz-utils", "", io.portolan.vuln.advisory.AffectedState.NOT_AFFECTED, "")), List.of());
+
+    try (var match = new io.portolan.collector.match.MatchService(store, java.time.Clock.systemUTC(),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+      match.start(Map.of("debian", true)).get();
+      match.inventoriesChanged(List.of(a.id(), b.id()));
+      match.awaitIdle();
+
+      // (package, vulnerability) pairs: glibc's CVE counts for libc6 and libc-bin alike.
+      var va = store.imageVulnerabilities(a.id()).orElseThrow();
+      assertThat(List.of(va.critical(), va.high(), va.medium(), va.low(), va.total(), va.fixable()))
+          .containsExactly(0, 3, 0, 1, 4, 3);
+      assertThat(va.highPriority()).isTrue();
+      var vb = store.imageVulnerabilities(b.id()).orElseThrow();
+      assertThat(List.of(vb.high(), vb.total())).containsExactly(1, 1);
+
+      // Risk: 3 fixable Highs (5 each) + an unfixable Low (0.5 / 2), doubled for the running container.
+      ImageSummary listedA = onlyImage(a.id());
+      assertThat(listedA.vulnerabilities().riskScore()).isEqualTo(2 * (3 * 5 + 0.25));
+      assertThat(onlyImage(b.id()).vulnerabilities().riskScore()).isEqualTo(5.0);
+      assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false,
+          ImageSort.RISK, Direction.DESC, PageRequest.FIRST))).startsWith(a.id(), b.id());
+      var highPriority = new ImageQuery.Filters(Queries.SeverityFilter.HIGH, true, true, Queries.Assessment.ASSESSED,
+          Optional.of("debian-12"));
+      assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false, ImageSort.ID,
+          Direction.ASC, PageRequest.FIRST, highPriority))).contains(a.id(), b.id());
+      assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false, ImageSort.ID,
+          Direction.ASC, PageRequest.FIRST, new ImageQuery.Filters(Queries.SeverityFilter.CRITICAL, false, false,
+              Queries.Assessment.ANY, Optional.empty())))).isEmpty();
+
+      var findings = store.imageFindings(a.id());
+      assertThat(findings).extracting(f -> f.packageName() + " " + f.finding().vulnId() + " " + f.layerIndex())
+          .containsExactlyInAnyOrder("libc-bin CVE-2023-4911 0", "libc6 CVE-2023-4911 0",
+              "libcurl4 CVE-2023-38545 1", "zlib1g CVE-2023-45853 1");
+      var glibc = findings.stream().filter(f -> f.packageName().equals("libc6")).findFirst().orElseThrow().finding();
+      assertThat(glibc.fixedVersion()).isEqualTo("2.36-9+deb12u3");
+      assertThat(glibc.severity()).isEqualTo("HIGH");
+      assertThat(glibc.severitySource()).isEqualTo("debian");
+      assertThat(glibc.aliases()).isEqualTo("DSA-5514-1");
+      assertThat(glibc.cvssScore()).isEqualTo(9.8);
+
+      var impact = store.impact("CVE-2023-4911", T0.minusSeconds(60));
+      assertThat(impact.images()).extracting(VulnerabilityStore.AffectedImage::imageId)
+          .containsExactlyInAnyOrder(a.id(), b.id());
+      assertThat(impact.hosts()).extracting(VulnerabilityStore.AffectedHost::hostId)
+          .containsExactlyInAnyOrder("agent-1", "agent-2");
+      assertThat(impact.containers()).extracting(VulnerabilityStore.AffectedContainer::name).containsExactly("web");
+      assertThat(store.resolveVulnerabilityId("dsa-5514-1")).contains("CVE-2023-4911");
+      assertThat(store.searchVulnerabilityIds("CVE-2023-4", 10)).contains("CVE-2023-4911", "CVE-2023-45853");
+
+      // The glibc fix moves down to the installed version: only glibc's packages are rematched, both
+      // images lose the finding, and each records what disappeared.
+      var result = match.feedChanged("debian", true, Map.of("CVE-2023-4911",
+          cve("CVE-2023-4911", "glibc", "2.36-9+deb12u1", ranges, "high", "DSA-5514-1")), List.of(),
+          "test: glibc fix").get();
+      assertThat(result.packagesChanged()).isEqualTo(2);
+      assertThat(result.imagesUpdated()).isEqualTo(2);
+      assertThat(store.imageVulnerabilities(a.id()).orElseThrow().total()).isEqualTo(2);
+      assertThat(store.imageVulnerabilities(b.id()).orElseThrow().total()).isZero();
+      var changes = store.vulnerabilityChanges(Optional.of(a.id()), PageRequest.FIRST).items();
+      assertThat(changes).hasSize(1);
+      assertThat(changes.get(0).disappeared()).isEqualTo(2);
+      assertThat(changes.get(0).cause()).isEqualTo("test: glibc fix");
+      assertThat(changes.get(0).details()).contains("CVE-2023-4911", "disappeared");
+
+      // A full rematch from scratch agrees with the incremental state.
+      match.rematchAll("test: full");
+      assertThat(store.imageVulnerabilities(a.id()).orElseThrow().total()).isEqualTo(2);
+      assertThat(store.imageVulnerabilities(b.id()).orElseThrow().riskBase()).isZero();
+      // A removed advisory takes its findings with it.
+      match.feedChanged("debian", true, Map.of(), List.of("CVE-2023-38545"), "test: removal").get();
+      assertThat(store.imageFindings(a.id())).extracting(f -> f.finding().vulnId()).containsExactly("CVE-2023-45853");
+    }
   }
 
   @Test

@@ -29,7 +29,7 @@ final class Bulk {
 
   /** A column's SQL type: needed to type PostgreSQL's arrays and JDBC's nulls. */
   enum Type {
-    TEXT("text"), TIME("timestamptz"), BIGINT("int8"), INT("int4"), BOOL("bool");
+    TEXT("text"), TIME("timestamptz"), BIGINT("int8"), INT("int4"), BOOL("bool"), DOUBLE("float8");
 
     final String pg;
 
@@ -59,6 +59,10 @@ final class Bulk {
 
   static Column bool(String name) {
     return new Column(name, Type.BOOL);
+  }
+
+  static Column decimal(String name) {
+    return new Column(name, Type.DOUBLE);
   }
 
   private final String sql;
@@ -162,6 +166,10 @@ final class Bulk {
       case BOOL -> {
         if (value == null) ps.setNull(index, Types.BOOLEAN);
         else ps.setBoolean(index, (Boolean) value);
+      }
+      case DOUBLE -> {
+        if (value == null) ps.setNull(index, Types.DOUBLE);
+        else ps.setDouble(index, (Double) value);
       }
     }
   }

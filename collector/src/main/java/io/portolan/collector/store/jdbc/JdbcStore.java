@@ -37,6 +37,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -56,12 +58,14 @@ public final class JdbcStore implements Store {
   private final ChangeWriter writer;
   private final QueryReader reader = new QueryReader();
   private final InventoryJdbc inventoryJdbc = new InventoryJdbc();
+  private final VulnerabilityJdbc vulnerabilityJdbc;
 
   private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect) {
     this.dataSource = dataSource;
     this.pool = pool;
     this.dialect = dialect;
     this.writer = new ChangeWriter(dialect);
+    this.vulnerabilityJdbc = new VulnerabilityJdbc(dialect);
   }
 
   /**
@@ -308,6 +312,157 @@ public final class JdbcStore implements Store {
   @Override
   public Page<RepositorySummary> repositories(RepositoryQuery query) {
     return read("listing repositories", c -> reader.repositories(c, query));
+  }
+
+  // ---- vulnerabilities
+
+  @Override
+  public List<FeedStatus> feeds() {
+    return read("listing feeds", c -> vulnerabilityJdbc.feeds(c, Optional.empty()));
+  }
+
+  @Override
+  public Optional<FeedStatus> feed(String name) {
+    return read("reading feed " + name, c -> vulnerabilityJdbc.feeds(c, Optional.of(name)).stream().findFirst());
+  }
+
+  @Override
+  public void recordFeedAttempt(FeedStatus status) {
+    inTransaction("recording feed " + status.name(), c -> {
+      vulnerabilityJdbc.writeFeed(c, status);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<String, String> advisoryHashes(String feed) {
+    return read("reading advisories of " + feed, c -> vulnerabilityJdbc.advisoryHashes(c, feed));
+  }
+
+  @Override
+  public void writeAdvisories(String feed, List<StoredAdvisory> upserts, Collection<String> deletes,
+      FeedStatus status) {
+    inTransaction("writing " + upserts.size() + " advisories of " + feed, c -> {
+      vulnerabilityJdbc.writeAdvisories(c, feed, upserts, deletes);
+      vulnerabilityJdbc.writeFeed(c, status);
+      return null;
+    });
+  }
+
+  @Override
+  public void forEachAdvisory(Consumer<StoredAdvisory> sink) {
+    read("reading advisories", c -> {
+      vulnerabilityJdbc.forEachAdvisory(c, sink);
+      return null;
+    });
+  }
+
+  @Override
+  public List<StoredAdvisory> advisoriesOf(String canonicalId) {
+    return read("reading advisories of " + canonicalId, c -> vulnerabilityJdbc.advisoriesOf(c, canonicalId));
+  }
+
+  @Override
+  public Optional<String> resolveVulnerabilityId(String id) {
+    return read("resolving vulnerability " + id, c -> vulnerabilityJdbc.resolveId(c, id));
+  }
+
+  @Override
+  public List<String> searchVulnerabilityIds(String prefix, int limit) {
+    return read("searching vulnerabilities", c -> vulnerabilityJdbc.searchIds(c, prefix, limit));
+  }
+
+  @Override
+  public List<PackageKey> unmatchedPackages(int limit) {
+    return read("listing unmatched packages", c -> vulnerabilityJdbc.unmatched(c, limit));
+  }
+
+  @Override
+  public List<PackageKey> packagesNamed(Collection<NameKey> names) {
+    return read("looking up packages by name", c -> vulnerabilityJdbc.packagesNamed(c, names));
+  }
+
+  @Override
+  public void forEachPackage(Consumer<PackageKey> sink) {
+    read("reading packages", c -> {
+      vulnerabilityJdbc.forEachPackage(c, sink);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<Long, List<FindingRow>> findingsOf(Collection<Long> packageIds) {
+    return read("reading findings", c -> vulnerabilityJdbc.findingsOf(c, packageIds));
+  }
+
+  @Override
+  public Map<Long, List<FindingRow>> allFindings() {
+    return read("reading all findings", c -> vulnerabilityJdbc.allFindings(c));
+  }
+
+  @Override
+  public void replaceFindings(Map<Long, List<FindingRow>> byPackage, long generation) {
+    inTransaction("writing findings of " + byPackage.size() + " packages", c -> {
+      vulnerabilityJdbc.replaceFindings(c, byPackage, generation, false);
+      return null;
+    });
+  }
+
+  @Override
+  public void replaceAllFindings(Map<Long, List<FindingRow>> byPackage, long generation) {
+    inTransaction("replacing all findings", c -> {
+      vulnerabilityJdbc.replaceFindings(c, byPackage, generation, true);
+      return null;
+    });
+  }
+
+  @Override
+  public void forEachImageOfPackages(Collection<Long> packageIds, BiConsumer<String, Long> sink) {
+    read("finding images of packages", c -> {
+      vulnerabilityJdbc.forEachImageOfPackages(c, packageIds, sink);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<String, ImageVulnerabilities> imageVulnerabilities(Collection<String> imageIds) {
+    return read("reading vulnerability counts", c -> vulnerabilityJdbc.summaries(c, imageIds));
+  }
+
+  @Override
+  public void forEachImagePackage(Collection<String> imageIds, BiConsumer<String, Long> sink) {
+    read("reading image packages", c -> {
+      vulnerabilityJdbc.forEachImagePackage(c, imageIds, sink);
+      return null;
+    });
+  }
+
+  @Override
+  public void writeImageVulnerabilities(List<ImageVulnerabilities> summaries, List<VulnerabilityChange> changes) {
+    inTransaction("writing vulnerability counts of " + summaries.size() + " images", c -> {
+      vulnerabilityJdbc.writeImageVulnerabilities(c, summaries, changes);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<ImageVulnerabilities> imageVulnerabilities(String imageId) {
+    return read("reading vulnerability counts of " + imageId, c -> vulnerabilityJdbc.summary(c, imageId));
+  }
+
+  @Override
+  public List<ImageFinding> imageFindings(String imageId) {
+    return read("reading vulnerabilities of " + imageId, c -> vulnerabilityJdbc.imageFindings(c, imageId));
+  }
+
+  @Override
+  public VulnerabilityImpact impact(String canonicalId, Instant onlineSince) {
+    return read("finding where " + canonicalId + " is", c -> vulnerabilityJdbc.impact(c, canonicalId, onlineSince));
+  }
+
+  @Override
+  public Page<VulnerabilityChange> vulnerabilityChanges(Optional<String> imageId, PageRequest page) {
+    return read("listing vulnerability changes", c -> vulnerabilityJdbc.changes(c, imageId, page));
   }
 
   @Override

@@ -54,8 +54,13 @@ final class QueryReader {
            ON hi.host_id = t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE
            WHERE t.image_id = i.id) AS first_repository,
         inv.status AS inventory_status, inv.os_id, inv.os_version, inv.os_pretty_name, inv.os_eol,
-        inv.package_count
+        inv.package_count,
+        iv.image_id AS assessed_id, iv.critical, iv.high, iv.medium, iv.low, iv.negligible, iv.unrated, iv.total,
+        iv.fixable, iv.priority, iv.matched_at,
+        iv.risk_base * (CASE WHEN EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id AND c.present = TRUE
+           AND c.state = 'running') THEN 2 ELSE 1 END) AS risk_score
       FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id
+        LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id
       """;
 
   private static final String HOST_SUMMARY_SELECT = """
@@ -171,7 +176,29 @@ final class QueryReader {
     q.hostId().filter(h -> !h.isBlank()).ifPresent(h -> w.add(
         "EXISTS (SELECT 1 FROM host_images hi WHERE hi.image_id = i.id AND hi.host_id = ?"
             + (q.includeRemoved() ? "" : " AND hi.present = TRUE") + ")", h));
-    long total = count(c, "SELECT COUNT(*) FROM images i" + w.sql(), w.params);
+    var f = q.filters();
+    switch (f.severity()) {
+      case ANY -> { }
+      case NONE -> w.add("iv.total = 0");
+      default -> w.add("iv.worst_rank >= ?", switch (f.severity()) {
+        case CRITICAL -> 5;
+        case HIGH -> 4;
+        case MEDIUM -> 3;
+        default -> 2;
+      });
+    }
+    if (f.highPriority()) w.add("iv.priority > 0");
+    if (f.fixable()) w.add("iv.fixable > 0");
+    switch (f.assessment()) {
+      case ANY -> { }
+      case ASSESSED -> w.add("iv.image_id IS NOT NULL");
+      case NOT_ASSESSED -> w.add("iv.image_id IS NULL");
+    }
+    f.os().filter(o -> !o.isBlank()).ifPresent(o -> w.add(
+        "(LOWER(inv.os_id) = ? OR LOWER(inv.os_id || '-' || inv.os_version) = ? OR LOWER(inv.os_pretty_name) LIKE ?"
+            + " ESCAPE '\\')", o.toLowerCase(Locale.ROOT), o.toLowerCase(Locale.ROOT), contains(o)));
+    long total = count(c, "SELECT COUNT(*) FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id"
+        + " LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id" + w.sql(), w.params);
 
     String dir = q.direction() == Direction.DESC ? " DESC" : " ASC";
     String key = switch (q.sort()) {
@@ -183,6 +210,12 @@ final class QueryReader {
       case CONTAINERS -> "container_count";
       case LAST_SEEN -> "last_seen";
       case PACKAGES -> "inv.package_count";
+      case RISK -> "risk_score";
+      case CRITICAL -> "iv.critical";
+      case HIGH -> "iv.high";
+      case MEDIUM -> "iv.medium";
+      case LOW -> "iv.low";
+      case VULNERABILITIES -> "iv.total";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
@@ -200,7 +233,15 @@ final class QueryReader {
   private static ImageSummary imageSummary(ResultSet rs, List<String> repoTags) throws SQLException {
     return new ImageSummary(rs.getString("id"), repoTags, List.of(), getTime(rs, "created"), rs.getLong("size_bytes"),
         rs.getString("os"), rs.getString("architecture"), rs.getLong("host_count"), rs.getLong("container_count"),
-        rs.getLong("running_count"), getTime(rs, "first_seen"), getTime(rs, "last_seen"), inventory(rs));
+        rs.getLong("running_count"), getTime(rs, "first_seen"), getTime(rs, "last_seen"), inventory(rs),
+        vulnerabilities(rs));
+  }
+
+  private static Queries.Vulnerabilities vulnerabilities(ResultSet rs) throws SQLException {
+    if (rs.getString("assessed_id") == null) return Queries.Vulnerabilities.NOT_ASSESSED;
+    return new Queries.Vulnerabilities(true, rs.getInt("critical"), rs.getInt("high"), rs.getInt("medium"),
+        rs.getInt("low"), rs.getInt("negligible"), rs.getInt("unrated"), rs.getInt("total"), rs.getInt("fixable"),
+        rs.getInt("priority") > 0, Math.round(rs.getDouble("risk_score") * 10) / 10.0, getTime(rs, "matched_at"));
   }
 
   private static Queries.Inventory inventory(ResultSet rs) throws SQLException {
@@ -216,7 +257,7 @@ final class QueryReader {
     for (String rt : repoTags) repositories.add(rt.substring(0, rt.lastIndexOf(':')));
     return new ImageSummary(s.id(), repoTags, List.copyOf(repositories), s.created(), s.sizeBytes(), s.os(),
         s.architecture(), s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
-        s.inventory());
+        s.inventory(), s.vulnerabilities());
   }
 
   /** Distinct "repo:tag" per image, across the hosts where the image is present. */

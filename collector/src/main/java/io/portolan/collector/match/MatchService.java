@@ -1,0 +1,436 @@
+package io.portolan.collector.match;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.packageurl.MalformedPackageURLException;
+import com.github.packageurl.PackageURL;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portolan.collector.advisory.AdvisoryCodec;
+import io.portolan.collector.store.Store;
+import io.portolan.collector.store.VulnerabilityStore.FindingRow;
+import io.portolan.collector.store.VulnerabilityStore.ImageVulnerabilities;
+import io.portolan.collector.store.VulnerabilityStore.NameKey;
+import io.portolan.collector.store.VulnerabilityStore.PackageKey;
+import io.portolan.collector.store.VulnerabilityStore.VulnerabilityChange;
+import io.portolan.vuln.advisory.Advisory;
+import io.portolan.vuln.advisory.Affected;
+import io.portolan.vuln.advisory.Namespaces;
+import io.portolan.vuln.match.AdvisoryIndex;
+import io.portolan.vuln.match.Finding;
+import io.portolan.vuln.match.InstalledPackage;
+import io.portolan.vuln.match.Matcher;
+import io.portolan.vuln.severity.RatedSeverity;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps findings true to the advisories and the inventories: index once, match often. All work
+ * runs on one thread, in order: new inventories get matched, feed changes rematch exactly the
+ * packages the changed advisories name, and per-image counts are adjusted by difference. No agent
+ * is ever involved.
+ */
+public final class MatchService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MatchService.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int UNMATCHED_BATCH = 5_000;
+  /** Above this many touched names a full pass is cheaper than name lookups. */
+  private static final int INCREMENTAL_NAME_LIMIT = 2_000;
+  private static final int DETAILS_PER_EVENT = 100;
+  private static final Set<String> DISTRO_TYPES = Set.of("deb", "apk", "rpm");
+
+  private final Store store;
+  private final Clock clock;
+  private final Timer rematchTimer;
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "portolan-match");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Feed -> advisory ID -> advisory; touched only on the worker thread. */
+  private final Map<String, Map<String, Advisory>> advisories = new HashMap<>();
+  private final Map<String, Boolean> distroTrackers = new ConcurrentHashMap<>();
+  private final Set<String> pendingImages = ConcurrentHashMap.newKeySet();
+  private volatile Matcher matcher = new Matcher(AdvisoryIndex.empty());
+  private long generation;
+
+  public MatchService(Store store, Clock clock, MeterRegistry metrics) {
+    this.store = store;
+    this.clock = clock;
+    this.rematchTimer = Timer.builder("portolan_collector_rematch_seconds")
+        .description("Time to rematch stored inventories after a feed change").register(metrics);
+  }
+
+  /** The outcome of one rematch, for logs, the API and benchmarks. */
+  public record Result(int packagesMatched, int packagesChanged, int imagesUpdated, long millis) {}
+
+  /** Loads the stored advisories into the index and matches what was never matched. */
+  public Future<?> start(Map<String, Boolean> feedIsDistroTracker) {
+    distroTrackers.putAll(feedIsDistroTracker);
+    return worker.submit(() -> {
+      long t0 = System.nanoTime();
+      int[] count = {0};
+      store.forEachAdvisory(stored -> {
+        advisories.computeIfAbsent(stored.feed(), f -> new HashMap<>()).put(stored.id(),
+            AdvisoryCodec.decode(stored.body()));
+        count[0]++;
+      });
+      rebuildIndex();
+      log.info("vulnerability index ready: {} advisories from {} feeds, {} package statements, in {} ms",
+          count[0], advisories.size(), matcher.index().entryCount(), (System.nanoTime() - t0) / 1_000_000);
+      matchUnmatched(Set.of());
+    });
+  }
+
+  public Matcher matcher() {
+    return matcher;
+  }
+
+  /** Called after inventories are committed: their new packages get matched and their counts computed. */
+  public void inventoriesChanged(Collection<String> imageIds) {
+    if (imageIds.isEmpty()) return;
+    boolean first = pendingImages.isEmpty();
+    pendingImages.addAll(imageIds);
+    if (first) {
+      worker.submit(() -> {
+        Set<String> images = new HashSet<>(pendingImages);
+        pendingImages.removeAll(images);
+        guarded("matching new inventories", () -> matchUnmatched(images));
+      });
+    }
+  }
+
+  /**
+   * Applies a committed feed change: the index is rebuilt, and only the packages named by the
+   * changed advisories (old and new versions) are rematched.
+   */
+  public Future<Result> feedChanged(String feed, boolean distroTracker, Map<String, Advisory> upserted,
+      Collection<String> deleted, String cause) {
+    return worker.submit(() -> {
+      distroTrackers.put(feed, distroTracker);
+      Map<String, Advisory> current = advisories.computeIfAbsent(feed, f -> new HashMap<>());
+      Set<NameKey> names = new HashSet<>();
+      for (String id : deleted) {
+        Advisory old = current.remove(id);
+        if (old != null) names(old, names);
+      }
+      for (Advisory a : upserted.values()) {
+        Advisory old = current.put(a.id(), a);
+        if (old != null) names(old, names);
+        names(a, names);
+      }
+      rebuildIndex();
+      return names.size() > INCREMENTAL_NAME_LIMIT ? rematchAllNow(cause) : rematchNames(names, cause);
+    });
+  }
+
+  /** Rematches every stored package; waits for the result. */
+  public Result rematchAll(String cause) {
+    return await(worker.submit(() -> rematchAllNow(cause)));
+  }
+
+  /** Waits until everything queued so far is done. */
+  public void awaitIdle() {
+    await(worker.submit(() -> null));
+  }
+
+  private static <T> T await(Future<T> f) {
+    try {
+      return f.get(30, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while matching", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("matching failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("matching did not finish in 30 minutes", e);
+    }
+  }
+
+  private void guarded(String what, Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.error("{} failed; the next change retries: {}", what, e.getMessage(), e);
+    }
+  }
+
+  private void rebuildIndex() {
+    List<AdvisoryIndex.FeedContent> feeds = new ArrayList<>();
+    for (var e : new TreeMap<>(advisories).entrySet()) {
+      feeds.add(new AdvisoryIndex.FeedContent(e.getKey(), distroTrackers.getOrDefault(e.getKey(), false),
+          e.getValue().values()));
+    }
+    matcher = new Matcher(AdvisoryIndex.build(feeds));
+    generation = Math.max(generation + 1, clock.millis());
+  }
+
+  private static void names(Advisory a, Set<NameKey> out) {
+    for (Affected af : a.affected()) {
+      String name = af.packageName().toLowerCase(java.util.Locale.ROOT);
+      out.add(new NameKey(af.ecosystem(), name));
+      // Inventories may name a language package by its last segment only (artifact ID, npm name).
+      int cut = Math.max(name.lastIndexOf(':'), name.lastIndexOf('/'));
+      if (cut >= 0) out.add(new NameKey(af.ecosystem(), name.substring(cut + 1)));
+    }
+  }
+
+  // ---- matching
+
+  private void matchUnmatched(Set<String> images) {
+    while (true) {
+      List<PackageKey> batch = store.unmatchedPackages(UNMATCHED_BATCH);
+      if (batch.isEmpty()) break;
+      store.replaceFindings(matchAll(batch), generation);
+    }
+    if (!images.isEmpty()) recount(images, Instant.now(clock));
+  }
+
+  private Map<Long, List<FindingRow>> matchAll(List<PackageKey> packages) {
+    Matcher m = matcher;
+    Map<Long, List<FindingRow>> out = new ConcurrentHashMap<>();
+    packages.parallelStream().forEach(p -> out.put(p.id(), rows(m.match(installed(p)))));
+    return out;
+  }
+
+  /** Recounts these images from scratch: their package sets changed. */
+  private void recount(Set<String> images, Instant at) {
+    Map<String, Set<Long>> packagesOf = new HashMap<>();
+    store.forEachImagePackage(images, (image, pkg) -> packagesOf.computeIfAbsent(image, k -> new HashSet<>()).add(pkg));
+    Set<Long> all = new HashSet<>();
+    packagesOf.values().forEach(all::addAll);
+    Map<Long, List<FindingRow>> findings = store.findingsOf(all);
+    Map<Long, Tally> tallies = new HashMap<>();
+    List<ImageVulnerabilities> rows = new ArrayList<>();
+    for (String image : images) {
+      Tally t = new Tally();
+      for (Long pkg : packagesOf.getOrDefault(image, Set.of())) {
+        t.add(tallies.computeIfAbsent(pkg, k -> Tally.of(findings.getOrDefault(k, List.of()))), 1);
+      }
+      rows.add(t.toSummary(image, at));
+    }
+    store.writeImageVulnerabilities(rows, List.of());
+  }
+
+  private Result rematchNames(Set<NameKey> names, String cause) {
+    long t0 = System.nanoTime();
+    List<PackageKey> packages = names.isEmpty() ? List.of() : store.packagesNamed(names);
+    Map<Long, List<FindingRow>> fresh = matchAll(packages);
+    Map<Long, List<FindingRow>> old = store.findingsOf(fresh.keySet());
+    Map<Long, List<FindingRow>> changed = new HashMap<>();
+    for (var e : fresh.entrySet()) {
+      if (!sameFindings(old.getOrDefault(e.getKey(), List.of()), e.getValue())) changed.put(e.getKey(), e.getValue());
+    }
+    int images = 0;
+    if (!changed.isEmpty()) {
+      store.replaceFindings(changed, generation);
+      images = adjustImages(changed, old, byId(packages), cause);
+    }
+    return finish(new Result(packages.size(), changed.size(), images, (System.nanoTime() - t0) / 1_000_000), cause);
+  }
+
+  private Result rematchAllNow(String cause) {
+    long t0 = System.nanoTime();
+    List<PackageKey> packages = new ArrayList<>();
+    store.forEachPackage(packages::add);
+    Map<Long, List<FindingRow>> fresh = matchAll(packages);
+    Map<Long, List<FindingRow>> old = store.allFindings();
+    Map<Long, List<FindingRow>> changed = new HashMap<>();
+    for (var e : fresh.entrySet()) {
+      if (!sameFindings(old.getOrDefault(e.getKey(), List.of()), e.getValue())) changed.put(e.getKey(), e.getValue());
+    }
+    store.replaceAllFindings(fresh, generation);
+    int images = changed.isEmpty() ? 0 : adjustImages(changed, old, byId(packages), cause);
+    return finish(new Result(packages.size(), changed.size(), images, (System.nanoTime() - t0) / 1_000_000), cause);
+  }
+
+  private Result finish(Result r, String cause) {
+    rematchTimer.record(r.millis(), TimeUnit.MILLISECONDS);
+    log.info("rematch after {}: {} packages matched, {} changed, {} images updated, in {} ms", cause,
+        r.packagesMatched(), r.packagesChanged(), r.imagesUpdated(), r.millis());
+    return r;
+  }
+
+  /**
+   * Adjusts the counts of the images holding changed packages by difference, and records what
+   * appeared, disappeared or changed for each of them.
+   */
+  private int adjustImages(Map<Long, List<FindingRow>> changed, Map<Long, List<FindingRow>> old,
+      Map<Long, PackageKey> names, String cause) {
+    Instant at = Instant.now(clock);
+    Map<String, List<Long>> imagePackages = new LinkedHashMap<>();
+    store.forEachImageOfPackages(changed.keySet(),
+        (image, pkg) -> imagePackages.computeIfAbsent(image, k -> new ArrayList<>()).add(pkg));
+    if (imagePackages.isEmpty()) return 0;
+    Map<String, ImageVulnerabilities> current = store.imageVulnerabilities(imagePackages.keySet());
+    Map<Long, Tally> before = new HashMap<>();
+    Map<Long, Tally> after = new HashMap<>();
+    Map<Long, List<Map<String, String>>> diffs = new HashMap<>();
+    Set<String> unknown = new TreeSet<>();
+    List<ImageVulnerabilities> rows = new ArrayList<>();
+    List<VulnerabilityChange> events = new ArrayList<>();
+    for (var e : imagePackages.entrySet()) {
+      ImageVulnerabilities existing = current.get(e.getKey());
+      if (existing == null) {
+        unknown.add(e.getKey());
+        continue;
+      }
+      Tally t = Tally.of(existing);
+      int appeared = 0;
+      int disappeared = 0;
+      int modified = 0;
+      List<Map<String, String>> details = new ArrayList<>();
+      for (Long pkg : e.getValue()) {
+        List<FindingRow> was = old.getOrDefault(pkg, List.of());
+        t.add(before.computeIfAbsent(pkg, k -> Tally.of(was)), -1);
+        t.add(after.computeIfAbsent(pkg, k -> Tally.of(changed.get(k))), 1);
+        List<Map<String, String>> d = diffs.computeIfAbsent(pkg, k -> diff(names.get(k), was, changed.get(k)));
+        for (Map<String, String> item : d) {
+          switch (item.get("change")) {
+            case "appeared" -> appeared++;
+            case "disappeared" -> disappeared++;
+            default -> modified++;
+          }
+          if (details.size() < DETAILS_PER_EVENT) details.add(item);
+        }
+      }
+      rows.add(t.toSummary(e.getKey(), at));
+      if (appeared + disappeared + modified > 0) {
+        events.add(new VulnerabilityChange(0, e.getKey(), at, cause, appeared, disappeared, modified, json(details)));
+      }
+    }
+    store.writeImageVulnerabilities(rows, events);
+    if (!unknown.isEmpty()) recount(unknown, at);
+    return rows.size() + unknown.size();
+  }
+
+  private static Map<Long, PackageKey> byId(List<PackageKey> packages) {
+    Map<Long, PackageKey> out = new HashMap<>();
+    for (PackageKey p : packages) out.put(p.id(), p);
+    return out;
+  }
+
+  private static List<Map<String, String>> diff(PackageKey p, List<FindingRow> was, List<FindingRow> now) {
+    Map<String, FindingRow> before = new TreeMap<>();
+    was.forEach(f -> before.put(f.vulnId(), f));
+    Map<String, FindingRow> after = new TreeMap<>();
+    now.forEach(f -> after.put(f.vulnId(), f));
+    List<Map<String, String>> out = new ArrayList<>();
+    String name = p == null ? "" : p.name();
+    String version = p == null ? "" : p.version();
+    for (var e : after.entrySet()) {
+      FindingRow b = before.get(e.getKey());
+      FindingRow a = e.getValue();
+      if (b == null) {
+        out.add(item("appeared", a.vulnId(), name, version, a.severity(), "", a.fixedVersion()));
+      } else if (!b.severity().equals(a.severity()) || !b.fixedVersion().equals(a.fixedVersion())
+          || !b.state().equals(a.state())) {
+        out.add(item("changed", a.vulnId(), name, version, a.severity(), b.severity(), a.fixedVersion()));
+      }
+    }
+    for (var e : before.entrySet()) {
+      if (!after.containsKey(e.getKey())) {
+        FindingRow b = e.getValue();
+        out.add(item("disappeared", b.vulnId(), name, version, b.severity(), b.severity(), b.fixedVersion()));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> item(String change, String id, String pkg, String version, String severity,
+      String previousSeverity, String fixed) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("change", change);
+    m.put("vulnerability", id);
+    m.put("package", pkg);
+    m.put("version", version);
+    m.put("severity", severity);
+    if (!previousSeverity.isEmpty() && !previousSeverity.equals(severity)) m.put("previousSeverity", previousSeverity);
+    m.put("fixedVersion", fixed);
+    return m;
+  }
+
+  private static String json(Object o) {
+    try {
+      return JSON.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean sameFindings(List<FindingRow> a, List<FindingRow> b) {
+    if (a.size() != b.size()) return false;
+    Map<String, FindingRow> byId = new HashMap<>();
+    a.forEach(f -> byId.put(f.vulnId(), f));
+    for (FindingRow f : b) {
+      if (!Objects.equals(byId.get(f.vulnId()), f)) return false;
+    }
+    return true;
+  }
+
+  // ---- conversions
+
+  static List<FindingRow> rows(List<Finding> findings) {
+    List<FindingRow> out = new ArrayList<>(findings.size());
+    for (Finding f : findings) {
+      RatedSeverity s = f.severity();
+      out.add(new FindingRow(f.vulnerabilityId(), String.join(",", new TreeSet<>(f.aliases())), f.state().label(),
+          f.fixedVersion(), s.severity().name(), RiskScore.rank(s.severity()), nonNull(s.source()),
+          nonNull(s.cvssVector()), s.cvssScore(), f.feed(), f.advisoryId()));
+    }
+    return out;
+  }
+
+  private static String nonNull(String s) {
+    return s == null ? "" : s;
+  }
+
+  /** A stored package as matching sees it: its distro namespace, or its language name from the purl. */
+  static InstalledPackage installed(PackageKey p) {
+    if (DISTRO_TYPES.contains(p.type())) {
+      String namespace = namespace(p.distro()).orElse("");
+      return new InstalledPackage(p.type(), namespace, p.name(), p.version(), p.sourceName(), p.sourceVersion());
+    }
+    try {
+      PackageURL purl = new PackageURL(p.purl());
+      return InstalledPackage.ofLanguage(p.type(), purl.getNamespace(), purl.getName(), p.version());
+    } catch (MalformedPackageURLException | RuntimeException e) {
+      return InstalledPackage.ofLanguage(p.type(), "", p.name(), p.version());
+    }
+  }
+
+  /** "debian-12", "alpine-3.19.1", "debian-trixie" (no VERSION_ID) -> the matching namespace. */
+  static java.util.Optional<String> namespace(String distro) {
+    int dash = distro.indexOf('-');
+    if (dash < 0) return java.util.Optional.empty();
+    String id = distro.substring(0, dash);
+    String rest = distro.substring(dash + 1);
+    boolean numeric = !rest.isEmpty() && Character.isDigit(rest.charAt(0));
+    return Namespaces.ofOsRelease(id, numeric ? rest : "", numeric ? "" : rest);
+  }
+
+  @Override
+  public void close() {
+    worker.shutdownNow();
+  }
+}
