@@ -44,6 +44,10 @@ ALTER TABLE packages ADD COLUMN match_generation BIGINT DEFAULT -1 NOT NULL;
 CREATE INDEX packages_match_idx ON packages (match_generation);
 CREATE INDEX packages_source_idx ON packages (type, source_name);
 
+-- "Which images hold package P" is answered from the index alone, without visiting the table.
+DROP INDEX image_packages_package_idx;
+CREATE INDEX image_packages_package_idx ON image_packages (package_id, image_id);
+
 CREATE TABLE findings (
     package_id      BIGINT        NOT NULL,
     vuln_id         VARCHAR(128)  NOT NULL,

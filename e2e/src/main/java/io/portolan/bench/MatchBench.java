@@ -80,6 +80,7 @@ final class MatchBench implements Callable<Integer> {
     try (JdbcStore store = JdbcStore.open(db)) {
       long t0 = System.nanoTime();
       int distinct = populate(db, random);
+      analyze(db);
       System.out.printf("fleet: %d images x %d packages = %,d package instances, %,d distinct packages, %d hosts%n",
           images, packagesPerImage, (long) images * packagesPerImage, distinct, hosts);
       List<Advisory> feed = feed(random);
@@ -90,16 +91,23 @@ final class MatchBench implements Callable<Integer> {
             false, a.modified(), body, AdvisoryCodec.ids(a)));
       }
       Instant now = Instant.now();
-      store.writeAdvisories("debian", rows, List.of(),
-          new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "", now, now, now, rows.size(), ""));
       System.out.printf("setup: %.1f s (feed: %,d CVEs)%n", (System.nanoTime() - t0) / 1e9, feed.size());
 
       try (MatchService match = new MatchService(store, Clock.systemUTC(), new SimpleMeterRegistry())) {
-        match.start(Map.of("debian", true)).get();
-        // The first pass matches everything and counts every image; the measured ones follow.
-        MatchService.Result first = match.rematchAll("bench: first full match");
-        System.out.printf("first full match: %,d ms (%,d packages, %,d images)%n", first.millis(),
-            first.packagesMatched(), first.imagesUpdated());
+        // No advisories yet: every image is assessed clean. Then the whole feed arrives at once and
+        // every package and image must be rematched: the worst full rematch, measured end to end
+        // (advisory commit, index build, matching, findings and image counts written).
+        match.start(Map.of()).get();
+        long s0 = System.nanoTime();
+        store.writeAdvisories("debian", rows, List.of(),
+            new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "", now, now, now, rows.size(), ""));
+        Map<String, Advisory> all = new LinkedHashMap<>();
+        feed.forEach(a -> all.put(a.id(), a));
+        MatchService.Result cold = match.feedChanged("debian", true, all, Set.of(), "bench: whole feed").get();
+        long coldMs = (System.nanoTime() - s0) / 1_000_000;
+        System.out.printf("full rematch, whole feed new: %,d ms (%s; %,d packages changed, %,d images updated)%n",
+            coldMs, cold.phases(), cold.packagesChanged(), cold.imagesUpdated());
+        analyze(db);
         long[] full = new long[3];
         for (int i = 0; i < full.length; i++) full[i] = match.rematchAll("bench: full rematch").millis();
         Arrays.sort(full);
@@ -124,14 +132,16 @@ final class MatchBench implements Callable<Integer> {
         int[] found = new int[3];
         for (int i = 0; i < impact.length; i++) {
           long s = System.nanoTime();
-          var r = store.impact(cve, online);
+          var r = store.impact(cve, online, 200);
           impact[i] = (System.nanoTime() - s) / 1_000_000;
-          found = new int[] {r.images().size(), r.hosts().size(), r.containers().size()};
+          found = new int[] {r.imageCount(), r.hostCount(), r.runningContainerCount()};
         }
         Arrays.sort(impact);
 
         String database = dbUrl.isEmpty() ? "H2" : "PostgreSQL";
-        System.out.printf("full rematch (%s, median of %d): %,d ms   target <= 10,000 ms   ratio %.2f%n", database,
+        System.out.printf("full rematch (%s), whole feed new, every finding and image rewritten: %,d ms"
+            + "   target <= 10,000 ms   ratio %.2f%n", database, coldMs, coldMs / 10_000.0);
+        System.out.printf("full rematch (%s), feed unchanged (median of %d): %,d ms   ratio %.2f%n", database,
             full.length, full[full.length / 2], full[full.length / 2] / 10_000.0);
         System.out.printf("incremental rematch, one advisory changed (median of %d, incl. its commit): %,d ms"
             + "   target <= 200 ms   ratio %.2f%n", incremental.length, incremental[incremental.length / 2],
@@ -139,8 +149,8 @@ final class MatchBench implements Callable<Integer> {
         System.out.printf("impact of %s (%d images, %d hosts, %d running containers; median of %d): %,d ms"
             + "   target <= 100 ms   ratio %.2f%n", cve, found[0], found[1], found[2], impact.length,
             impact[impact.length / 2], impact[impact.length / 2] / 100.0);
-        System.out.printf("RESULT match db=%s full_ms=%d incremental_ms=%d impact_ms=%d%n", database,
-            full[full.length / 2], incremental[incremental.length / 2], impact[impact.length / 2]);
+        System.out.printf("RESULT match db=%s full_ms=%d unchanged_full_ms=%d incremental_ms=%d impact_ms=%d%n",
+            database, coldMs, full[full.length / 2], incremental[incremental.length / 2], impact[impact.length / 2]);
       }
     }
     return 0;
@@ -151,6 +161,18 @@ final class MatchBench implements Callable<Integer> {
         Statement s = c.createStatement()) {
       s.execute("DROP SCHEMA public CASCADE");
       s.execute("CREATE SCHEMA public");
+    }
+  }
+
+  /** PostgreSQL plans by statistics, which autovacuum keeps current in production; here, right after bulk loads, we ask. */
+  private static void analyze(DatabaseSettings db) throws Exception {
+    if (db.jdbcUrl().startsWith("jdbc:h2:")) return;
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        Statement s = c.createStatement()) {
+      for (String table : List.of("packages", "image_packages", "findings", "host_images", "containers", "hosts",
+          "image_vulnerabilities")) {
+        s.execute("ANALYZE " + table);
+      }
     }
   }
 
@@ -176,23 +198,25 @@ final class MatchBench implements Callable<Integer> {
               + " 'amd64', ?, ?, 'debian-12', '', ?)");
           PreparedStatement ip = c.prepareStatement("INSERT INTO image_packages (image_id, package_id, path, diff_id)"
               + " VALUES (?, ?, '', ?)")) {
-        int[] order = new int[sources];
-        for (int i = 0; i < sources; i++) order[i] = i;
+        // The first BASE sources are everybody's base image; the rest vary per image.
+        final int base = Math.min(60, packagesPerImage);
+        int[] order = new int[sources - base];
+        for (int i = 0; i < order.length; i++) order[i] = base + i;
         for (int im = 0; im < images; im++) {
           String imageId = String.format("sha256:%064x", im);
           img.setString(1, imageId);
           img.setTimestamp(2, ts);
           img.setTimestamp(3, ts);
           img.addBatch();
-          // The first 60 sources are everybody's base image; the rest vary per image.
-          for (int k = 0; k < packagesPerImage; k++) {
-            int swap = k + random.nextInt(sources - k);
+          int varying = packagesPerImage - base;
+          for (int k = 0; k < varying; k++) {
+            int swap = k + random.nextInt(order.length - k);
             int tmp = order[k];
             order[k] = order[swap];
             order[swap] = tmp;
           }
           for (int k = 0; k < packagesPerImage; k++) {
-            int s = k < 60 ? k : order[k] < 60 ? 60 + order[k] : order[k];
+            int s = k < base ? k : order[k - base];
             int v = Math.min(versions - 1, (int) Math.abs(random.nextGaussian() * versions / 3));
             String key = s + "/" + v;
             Long id = packageIds.get(key);

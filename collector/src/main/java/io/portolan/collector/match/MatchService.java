@@ -56,7 +56,8 @@ public final class MatchService implements AutoCloseable {
   private static final int UNMATCHED_BATCH = 5_000;
   /** Above this many touched names a full pass is cheaper than name lookups. */
   private static final int INCREMENTAL_NAME_LIMIT = 2_000;
-  private static final int DETAILS_PER_EVENT = 100;
+  private static final int DETAILS_PER_EVENT = 25;
+  private static final int RECOUNT_ALL_ABOVE = 1_000;
   private static final Set<String> DISTRO_TYPES = Set.of("deb", "apk", "rpm");
 
   private final Store store;
@@ -82,7 +83,30 @@ public final class MatchService implements AutoCloseable {
   }
 
   /** The outcome of one rematch, for logs, the API and benchmarks. */
-  public record Result(int packagesMatched, int packagesChanged, int imagesUpdated, long millis) {}
+  public record Result(int packagesMatched, int packagesChanged, int imagesUpdated, long millis, String phases) {}
+
+  /** Where a rematch spent its time, for the log line operators read when one is slow. */
+  private static final class Phases {
+    private final long start = System.nanoTime();
+    private long last = start;
+    private final StringBuilder text = new StringBuilder();
+
+    void mark(String name) {
+      long now = System.nanoTime();
+      if (!text.isEmpty()) text.append(", ");
+      text.append(name).append(' ').append((now - last) / 1_000_000);
+      last = now;
+    }
+
+    long millis() {
+      return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
+  }
 
   /** Loads the stored advisories into the index and matches what was never matched. */
   public Future<?> start(Map<String, Boolean> feedIsDistroTracker) {
@@ -197,13 +221,102 @@ public final class MatchService implements AutoCloseable {
 
   // ---- matching
 
+  /**
+   * Matches packages never matched (new inventories bring them) and counts the images that hold
+   * them, plus {@code images}, whose package sets changed.
+   */
   private void matchUnmatched(Set<String> images) {
+    Set<String> recount = new HashSet<>(images);
+    boolean everything = false;
     while (true) {
       List<PackageKey> batch = store.unmatchedPackages(UNMATCHED_BATCH);
       if (batch.isEmpty()) break;
-      store.replaceFindings(matchAll(batch), generation);
+      Map<Long, List<FindingRow>> found = matchAll(batch);
+      store.replaceFindings(found, generation);
+      if (!everything) {
+        store.forEachImageOfPackages(found.keySet(), (image, pkg) -> recount.add(image));
+        // Past this many, one pass over all images is cheaper than lists of them.
+        everything = recount.size() > RECOUNT_ALL_ABOVE;
+      }
     }
-    if (!images.isEmpty()) recount(images, Instant.now(clock));
+    if (everything) {
+      recountAll(Instant.now(clock));
+    } else if (!recount.isEmpty()) {
+      recount(recount, Instant.now(clock));
+    }
+  }
+
+  /** Counts every image with an inventory from the stored findings, in one pass. */
+  private void recountAll(Instant at) {
+    recountAll(store.allFindings(), Map.of(), "", at);
+  }
+
+  /**
+   * Counts every image in one streamed pass over (image, package) pairs, and records for each image
+   * the changes of its packages in {@code diffs}. A large rematch takes this path: one sequential
+   * read of the pairs beats looking up each changed package's images.
+   *
+   * @return how many images were counted
+   */
+  private int recountAll(Map<Long, List<FindingRow>> findings, Map<Long, List<Map<String, String>>> diffs,
+      String cause, Instant at) {
+    Map<Long, Tally> tallies = new HashMap<>();
+    findings.forEach((pkg, rows) -> tallies.put(pkg, Tally.of(rows)));
+    Tally none = new Tally();
+    List<ImageVulnerabilities> rows = new ArrayList<>();
+    List<VulnerabilityChange> events = new ArrayList<>();
+    var image = new Object() {
+      String id;
+      Tally tally;
+      ImageEvent event;
+
+      void close() {
+        if (id == null) return;
+        rows.add(tally.toSummary(id, at));
+        if (event.count() > 0) events.add(event.toChange(id, cause, at));
+      }
+    };
+    store.forEachImagePackage(List.of(), (img, pkg) -> {
+      if (!img.equals(image.id)) {
+        image.close();
+        image.id = img;
+        image.tally = new Tally();
+        image.event = new ImageEvent();
+      }
+      image.tally.add(tallies.getOrDefault(pkg, none), 1);
+      List<Map<String, String>> d = diffs.get(pkg);
+      if (d != null) image.event.add(d);
+    });
+    image.close();
+    store.writeImageVulnerabilities(rows, events);
+    return rows.size();
+  }
+
+  /** What one rematch changed for one image: counts, and the first changes in detail. */
+  private static final class ImageEvent {
+    int appeared;
+    int disappeared;
+    int modified;
+    final List<Map<String, String>> details = new ArrayList<>();
+
+    void add(List<Map<String, String>> items) {
+      for (Map<String, String> item : items) {
+        switch (item.get("change")) {
+          case "appeared" -> appeared++;
+          case "disappeared" -> disappeared++;
+          default -> modified++;
+        }
+        if (details.size() < DETAILS_PER_EVENT) details.add(item);
+      }
+    }
+
+    int count() {
+      return appeared + disappeared + modified;
+    }
+
+    VulnerabilityChange toChange(String imageId, String cause, Instant at) {
+      return new VulnerabilityChange(0, imageId, at, cause, appeared, disappeared, modified, json(details));
+    }
   }
 
   private Map<Long, List<FindingRow>> matchAll(List<PackageKey> packages) {
@@ -233,41 +346,67 @@ public final class MatchService implements AutoCloseable {
   }
 
   private Result rematchNames(Set<NameKey> names, String cause) {
-    long t0 = System.nanoTime();
+    Phases t = new Phases();
     List<PackageKey> packages = names.isEmpty() ? List.of() : store.packagesNamed(names);
+    t.mark("lookup");
     Map<Long, List<FindingRow>> fresh = matchAll(packages);
+    t.mark("match");
     Map<Long, List<FindingRow>> old = store.findingsOf(fresh.keySet());
-    Map<Long, List<FindingRow>> changed = new HashMap<>();
-    for (var e : fresh.entrySet()) {
-      if (!sameFindings(old.getOrDefault(e.getKey(), List.of()), e.getValue())) changed.put(e.getKey(), e.getValue());
-    }
+    Map<Long, List<FindingRow>> changed = changed(fresh, old);
+    t.mark("compare");
     int images = 0;
     if (!changed.isEmpty()) {
       store.replaceFindings(changed, generation);
+      t.mark("write");
       images = adjustImages(changed, old, byId(packages), cause);
+      t.mark("images");
     }
-    return finish(new Result(packages.size(), changed.size(), images, (System.nanoTime() - t0) / 1_000_000), cause);
+    return finish(new Result(packages.size(), changed.size(), images, t.millis(), t.toString()), cause);
   }
 
   private Result rematchAllNow(String cause) {
-    long t0 = System.nanoTime();
+    Phases t = new Phases();
     List<PackageKey> packages = new ArrayList<>();
     store.forEachPackage(packages::add);
+    t.mark("load");
     Map<Long, List<FindingRow>> fresh = matchAll(packages);
+    t.mark("match");
     Map<Long, List<FindingRow>> old = store.allFindings();
+    Map<Long, List<FindingRow>> changed = changed(fresh, old);
+    t.mark("compare");
+    // Most full passes change little; rewriting every finding would cost more than the matching.
+    if (changed.size() > fresh.size() / 2) {
+      store.replaceAllFindings(fresh, generation);
+    } else if (!changed.isEmpty()) {
+      store.replaceFindings(changed, generation);
+    }
+    t.mark("write");
+    int images = 0;
+    if (changed.size() > RECOUNT_ALL_ABOVE) {
+      Map<Long, PackageKey> names = byId(packages);
+      Map<Long, List<Map<String, String>>> diffs = new HashMap<>();
+      changed.forEach((pkg, now) -> diffs.put(pkg, diff(names.get(pkg), old.getOrDefault(pkg, List.of()), now)));
+      images = recountAll(fresh, diffs, cause, Instant.now(clock));
+    } else if (!changed.isEmpty()) {
+      images = adjustImages(changed, old, byId(packages), cause);
+    }
+    t.mark("images");
+    return finish(new Result(packages.size(), changed.size(), images, t.millis(), t.toString()), cause);
+  }
+
+  private static Map<Long, List<FindingRow>> changed(Map<Long, List<FindingRow>> fresh,
+      Map<Long, List<FindingRow>> old) {
     Map<Long, List<FindingRow>> changed = new HashMap<>();
     for (var e : fresh.entrySet()) {
       if (!sameFindings(old.getOrDefault(e.getKey(), List.of()), e.getValue())) changed.put(e.getKey(), e.getValue());
     }
-    store.replaceAllFindings(fresh, generation);
-    int images = changed.isEmpty() ? 0 : adjustImages(changed, old, byId(packages), cause);
-    return finish(new Result(packages.size(), changed.size(), images, (System.nanoTime() - t0) / 1_000_000), cause);
+    return changed;
   }
 
   private Result finish(Result r, String cause) {
     rematchTimer.record(r.millis(), TimeUnit.MILLISECONDS);
-    log.info("rematch after {}: {} packages matched, {} changed, {} images updated, in {} ms", cause,
-        r.packagesMatched(), r.packagesChanged(), r.imagesUpdated(), r.millis());
+    log.info("rematch after {}: {} packages matched, {} changed, {} images updated, in {} ms ({})", cause,
+        r.packagesMatched(), r.packagesChanged(), r.imagesUpdated(), r.millis(), r.phases());
     return r;
   }
 
@@ -296,28 +435,15 @@ public final class MatchService implements AutoCloseable {
         continue;
       }
       Tally t = Tally.of(existing);
-      int appeared = 0;
-      int disappeared = 0;
-      int modified = 0;
-      List<Map<String, String>> details = new ArrayList<>();
+      ImageEvent event = new ImageEvent();
       for (Long pkg : e.getValue()) {
         List<FindingRow> was = old.getOrDefault(pkg, List.of());
         t.add(before.computeIfAbsent(pkg, k -> Tally.of(was)), -1);
         t.add(after.computeIfAbsent(pkg, k -> Tally.of(changed.get(k))), 1);
-        List<Map<String, String>> d = diffs.computeIfAbsent(pkg, k -> diff(names.get(k), was, changed.get(k)));
-        for (Map<String, String> item : d) {
-          switch (item.get("change")) {
-            case "appeared" -> appeared++;
-            case "disappeared" -> disappeared++;
-            default -> modified++;
-          }
-          if (details.size() < DETAILS_PER_EVENT) details.add(item);
-        }
+        event.add(diffs.computeIfAbsent(pkg, k -> diff(names.get(k), was, changed.get(k))));
       }
       rows.add(t.toSummary(e.getKey(), at));
-      if (appeared + disappeared + modified > 0) {
-        events.add(new VulnerabilityChange(0, e.getKey(), at, cause, appeared, disappeared, modified, json(details)));
-      }
+      if (event.count() > 0) events.add(event.toChange(e.getKey(), cause, at));
     }
     store.writeImageVulnerabilities(rows, events);
     if (!unknown.isEmpty()) recount(unknown, at);

@@ -931,7 +931,10 @@ public abstract class StoreContract {
       assertThat(glibc.aliases()).isEqualTo("DSA-5514-1");
       assertThat(glibc.cvssScore()).isEqualTo(9.8);
 
-      var impact = store.impact("CVE-2023-4911", T0.minusSeconds(60));
+      var impact = store.impact("CVE-2023-4911", T0.minusSeconds(60), 100);
+      assertThat(List.of(impact.imageCount(), impact.hostCount(), impact.runningContainerCount()))
+          .containsExactly(2, 2, 1);
+      assertThat(store.impact("CVE-2023-4911", T0.minusSeconds(60), 1).images()).hasSize(1);
       assertThat(impact.images()).extracting(VulnerabilityStore.AffectedImage::imageId)
           .containsExactlyInAnyOrder(a.id(), b.id());
       assertThat(impact.hosts()).extracting(VulnerabilityStore.AffectedHost::hostId)

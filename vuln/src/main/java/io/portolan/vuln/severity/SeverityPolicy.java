@@ -105,13 +105,27 @@ public final class SeverityPolicy {
     return rating != null && lower(rating.type()).startsWith("cvss_");
   }
 
+  /**
+   * Parsed vectors, by vector string: a fleet rematch rates the same few thousand vectors hundreds
+   * of thousands of times. Bounded so a hostile feed cannot grow it without end.
+   */
+  private static final int MAX_CACHED = 100_000;
+  private static final java.util.concurrent.ConcurrentHashMap<String, Optional<CvssScore>> PARSED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static Optional<Rated> score(SeverityRating rating) {
-    try {
-      return Optional.of(new Rated(rating, Cvss.parse(rating.value())));
-    } catch (InvalidCvssException e) {
-      // A feed's broken vector must not cost the finding its other ratings.
-      return Optional.empty();
+    String vector = rating.value() == null ? "" : rating.value();
+    Optional<CvssScore> parsed = PARSED.get(vector);
+    if (parsed == null) {
+      try {
+        parsed = Optional.of(Cvss.parse(vector));
+      } catch (InvalidCvssException e) {
+        // A feed's broken vector must not cost the finding its other ratings.
+        parsed = Optional.empty();
+      }
+      if (PARSED.size() < MAX_CACHED) PARSED.put(vector, parsed);
     }
+    return parsed.map(cvss -> new Rated(rating, cvss));
   }
 
   private static String lower(String s) {

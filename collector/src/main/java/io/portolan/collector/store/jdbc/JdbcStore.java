@@ -368,6 +368,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Map<String, FindingStats> findingStats(Collection<String> canonicalIds) {
+    return read("counting findings", c -> vulnerabilityJdbc.findingStats(c, canonicalIds));
+  }
+
+  @Override
   public List<String> searchVulnerabilityIds(String prefix, int limit) {
     return read("searching vulnerabilities", c -> vulnerabilityJdbc.searchIds(c, prefix, limit));
   }
@@ -456,8 +461,9 @@ public final class JdbcStore implements Store {
   }
 
   @Override
-  public VulnerabilityImpact impact(String canonicalId, Instant onlineSince) {
-    return read("finding where " + canonicalId + " is", c -> vulnerabilityJdbc.impact(c, canonicalId, onlineSince));
+  public VulnerabilityImpact impact(String canonicalId, Instant onlineSince, int limit) {
+    return read("finding where " + canonicalId + " is",
+        c -> vulnerabilityJdbc.impact(c, canonicalId, onlineSince, limit));
   }
 
   @Override
