@@ -30,7 +30,8 @@ public record ImageView(
     List<String> layerDiffIds,
     List<ImageFacts.HistoryEntry> history,
     ImageFacts.Config config,
-    io.portolan.collector.store.Queries.Inventory inventory) {
+    io.portolan.collector.store.Queries.Inventory inventory,
+    io.portolan.collector.store.Queries.Vulnerabilities vulnerabilities) {
 
   static ImageView of(ImageDetail d) {
     var s = d.summary();
@@ -38,7 +39,8 @@ public record ImageView(
         s.id(), shortId(s.id()), d.registry(), s.repositories(), s.repoTags(), d.repoDigests(), s.created(),
         s.os(), s.architecture(), d.variant(), s.sizeBytes(), d.format(), d.layerDiffIds().size(),
         s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
-        d.author(), d.dockerVersion(), d.layerDiffIds(), d.history(), d.config(), s.inventory());
+        d.author(), d.dockerVersion(), d.layerDiffIds(), d.history(), d.config(), s.inventory(),
+        s.vulnerabilities());
   }
 
   /** The 12 hex digits Docker shows. */

@@ -102,6 +102,11 @@ class RestApiTest {
     assertThat(groups.get(0).get("worstSeverity").asText()).isEqualTo("LOW");
     JsonNode flat = getJson("/api/v1/images/" + IMAGE + "/vulnerabilities?group=flat&fixable=true", 200);
     assertThat(flat.findValuesAsText("fixedVersion")).containsOnly("7.88.1-10+deb12u4");
+    JsonNode socks = flat.get(0).get("id").asText().equals("CVE-2023-38545") ? flat.get(0) : flat.get(1);
+    assertThat(socks.get("title").asText()).contains("SOCKS5 proxy");
+    assertThat(socks.get("aliases").toString()).contains("DSA-5523-1");
+    assertThat(socks.get("layerIndex").asInt()).isZero();
+    assertThat(getJson("/api/v1/images/" + IMAGE, 200).get("vulnerabilities").get("total").asInt()).isEqualTo(3);
     assertThat(getJson("/api/v1/images/" + IMAGE + "/vulnerabilities?group=flat&state=unfixed", 200)
         .findValuesAsText("id")).containsExactly("CVE-2023-0001");
 

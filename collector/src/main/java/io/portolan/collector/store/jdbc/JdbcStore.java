@@ -363,6 +363,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Map<String, List<StoredAdvisory>> advisoriesOf(Collection<String> canonicalIds) {
+    return read("reading advisories", c -> vulnerabilityJdbc.advisoriesOf(c, canonicalIds));
+  }
+
+  @Override
   public Optional<String> resolveVulnerabilityId(String id) {
     return read("resolving vulnerability " + id, c -> vulnerabilityJdbc.resolveId(c, id));
   }
