@@ -113,7 +113,7 @@ final class InventoryCommand implements Callable<Integer> {
         if (!List.of("auto", "overlay2", "save").contains(source))
           throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
         try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds())
-            : new DockerSaveLayerSource(docker.save(ref.id()))) {
+            : DockerSaveLayerSource.fromEngine(docker.save(ref.id()))) {
           result = analysis.run(s);
         }
         used = overlay.isPresent() ? "overlay2" : "save";

@@ -1,5 +1,6 @@
 package io.portolan.agent.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -8,25 +9,41 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Read-only access to image content on the local engine: what an image is made of, where overlay2
  * keeps its layers, and its {@code docker save} stream.
+ *
+ * <p>On a unix socket (the usual local engine) it speaks HTTP to the socket itself ({@link
+ * EngineSocket}) and never loads docker-java; on other hosts it uses docker-java.
  */
 public final class DockerImages implements AutoCloseable {
-  private final DockerClient client;
-  private final Info info;
+  private static final String UNIX = "unix://";
 
-  private DockerImages(DockerClient client, Info info) {
+  private final EngineSocket socket;
+  private final DockerClient client;
+  private Optional<EngineRoot> root;
+
+  private DockerImages(EngineSocket socket, DockerClient client, Optional<EngineRoot> root) {
+    this.socket = socket;
     this.client = client;
-    this.info = info;
+    this.root = root;
   }
 
+  /** The storage driver and data root, from the engine's info; fetched once, when first needed. */
+  private record EngineRoot(String driver, String dir) {}
+
   public static DockerImages open(String dockerHost, String apiVersion) {
+    if (dockerHost.startsWith(UNIX)) {
+      return new DockerImages(EngineSocket.open(Path.of(dockerHost.substring(UNIX.length())), apiVersion), null, null);
+    }
     DockerWatcher.Negotiated n = DockerWatcher.negotiate(dockerHost, apiVersion);
-    return new DockerImages(n.client(), n.client().infoCmd().exec());
+    Info info = n.client().infoCmd().exec();
+    return new DockerImages(null, n.client(), Optional.of(new EngineRoot(String.valueOf(info.getDriver()),
+        info.getDockerRootDir() == null ? "" : info.getDockerRootDir())));
   }
 
   /** An image as its config describes it. */
@@ -34,6 +51,11 @@ public final class DockerImages implements AutoCloseable {
 
   /** Resolves a name, a tag or an ID (or ID prefix) as {@code docker inspect} would. */
   public Optional<ImageRef> resolve(String nameOrId) {
+    if (socket != null) {
+      return socket.getJson("/images/" + EngineSocket.encode(nameOrId) + "/json").map(i -> new ImageRef(
+          i.path("Id").asText(), texts(i.path("RepoTags")), texts(i.path("RootFS").path("Layers")),
+          i.path("Size").asLong(0)));
+    }
     try {
       InspectImageResponse i = client.inspectImageCmd(nameOrId).exec();
       List<String> diffIds = i.getRootFS() == null || i.getRootFS().getLayers() == null
@@ -45,23 +67,40 @@ public final class DockerImages implements AutoCloseable {
     }
   }
 
+  private static List<String> texts(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(v -> values.add(v.asText()));
+    return List.copyOf(values);
+  }
+
   /**
    * The engine's data root when layers can be read straight from overlay2 (storage driver overlay2
    * and its layer database readable by this process), else empty.
    */
   public Optional<Path> overlay2Root() {
-    if (!"overlay2".equals(info.getDriver()) || info.getDockerRootDir() == null) return Optional.empty();
-    Path root = Path.of(info.getDockerRootDir());
-    return Files.isReadable(root.resolve("image/overlay2/layerdb/sha256")) ? Optional.of(root) : Optional.empty();
+    if (root == null) {
+      root = socket.getJson("/info").map(i -> new EngineRoot(i.path("Driver").asText(""),
+          i.path("DockerRootDir").asText("")));
+    }
+    if (root.isEmpty() || !"overlay2".equals(root.get().driver()) || root.get().dir().isEmpty()) {
+      return Optional.empty();
+    }
+    Path dir = Path.of(root.get().dir());
+    return Files.isReadable(dir.resolve("image/overlay2/layerdb/sha256")) ? Optional.of(dir) : Optional.empty();
   }
 
   /** The {@code docker save} stream of one image; the caller closes it. */
   public InputStream save(String imageId) {
+    if (socket != null) {
+      return socket.stream("/images/get?names=" + EngineSocket.encode(imageId));
+    }
     return client.saveImageCmd(imageId).exec();
   }
 
   @Override
   public void close() throws IOException {
-    client.close();
+    if (client != null) {
+      client.close();
+    }
   }
 }

@@ -8,7 +8,6 @@ import io.portolan.inventory.layer.DockerSaveLayerSource;
 import io.portolan.inventory.layer.LayerSource;
 import io.portolan.inventory.layer.Overlay2LayerSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,7 +60,7 @@ public final class DockerLayerReader implements LayerReader {
     if (mode == Mode.OVERLAY2) {
       throw new IOException("overlay2 layers are not readable here (storage driver not overlay2, or not root)");
     }
-    InputStream save = docker.save(imageId);
-    return new DockerSaveLayerSource(save);
+    // The engine's own stream is trusted like its overlay2 records: not re-hashed.
+    return DockerSaveLayerSource.fromEngine(docker.save(imageId));
   }
 }

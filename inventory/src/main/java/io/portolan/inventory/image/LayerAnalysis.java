@@ -68,15 +68,23 @@ public final class LayerAnalysis {
   public Result run(LayerSource source) {
     Map<String, List<LayerFindings>> byDiffId = new LinkedHashMap<>();
     Map<String, Run> failedUnnamed = new HashMap<>();
+    Map<String, Run> completeUnnamed = new HashMap<>();
     Map<String, LayerFailure> failures = new LinkedHashMap<>();
     List<LayerRef> refs;
     Optional<String> imageError = Optional.empty();
     try {
       refs = source.walk(start -> startLayer(start, byDiffId)
-          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, failures)));
+          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, completeUnnamed, failures)));
     } catch (IOException | RuntimeException e) {
       refs = List.of();
       imageError = Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    for (LayerRef ref : refs) {
+      // A trusted source that did not hash a layer names it only now, from the image's manifest.
+      Run run = ref.error().isEmpty() ? completeUnnamed.remove(ref.location()) : null;
+      if (run != null) {
+        run.complete(ref.diffId());
+      }
     }
     for (LayerRef ref : refs) {
       if (ref.error().isEmpty() || failures.containsKey(ref.diffId())) {
@@ -143,6 +151,7 @@ public final class LayerAnalysis {
     private final List<Analyzer> pending;
     private final Map<String, List<LayerFindings>> byDiffId;
     private final Map<String, Run> failedUnnamed;
+    private final Map<String, Run> completeUnnamed;
     private final Map<String, LayerFailure> failures;
     private final Map<Analyzer, List<FileFindings>> files = new HashMap<>();
     private final Map<Analyzer, List<LayerFindings.LayerError>> errors = new HashMap<>();
@@ -152,11 +161,12 @@ public final class LayerAnalysis {
     private String failure = "";
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
-        Map<String, Run> failedUnnamed, Map<String, LayerFailure> failures) {
+        Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures) {
       this.start = start;
       this.pending = pending;
       this.byDiffId = byDiffId;
       this.failedUnnamed = failedUnnamed;
+      this.completeUnnamed = completeUnnamed;
       this.failures = failures;
     }
 
@@ -255,17 +265,11 @@ public final class LayerAnalysis {
     public void end(LayerEnd end) {
       switch (end) {
         case LayerEnd.Complete complete -> {
-          String diffId = complete.diffId();
-          if (byDiffId.containsKey(diffId)) {
-            return; // the same layer twice in one image
+          if (complete.diffId().isEmpty()) {
+            completeUnnamed.put(complete.location(), this);
+          } else {
+            complete(complete.diffId());
           }
-          List<LayerFindings> result = new ArrayList<>();
-          for (Analyzer a : pending) {
-            if (start.diffId().isPresent() || !cache.contains(diffId, a.name(), a.version())) {
-              result.add(findings(diffId, a, Optional.empty()));
-            }
-          }
-          byDiffId.put(diffId, result);
         }
         case LayerEnd.Failed failed -> {
           failure = failed.message();
@@ -282,6 +286,20 @@ public final class LayerAnalysis {
           failures.put(diffId.get(), new LayerFailure(diffId.get(), failed.location(), failed.message()));
         }
       }
+    }
+
+    /** Records this layer's findings once it is read whole and its diff ID is known. */
+    void complete(String diffId) {
+      if (byDiffId.containsKey(diffId)) {
+        return; // the same layer twice in one image
+      }
+      List<LayerFindings> result = new ArrayList<>();
+      for (Analyzer a : pending) {
+        if (start.diffId().isPresent() || !cache.contains(diffId, a.name(), a.version())) {
+          result.add(findings(diffId, a, Optional.empty()));
+        }
+      }
+      byDiffId.put(diffId, result);
     }
 
     LayerFindings findings(String diffId, Analyzer a, Optional<String> layerFailure) {

@@ -24,16 +24,37 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * <p>A layer's diff ID is known before reading it when it is an uncompressed OCI blob (its name is
  * its digest) or when the manifest and config came earlier in the stream; otherwise it is computed
  * while reading and checked against the config at the end ({@link LayerRef#error()}).
+ *
+ * <p>A stream straight from the engine ({@link #fromEngine}) is not hashed: the engine
+ * built it from the same layer store whose records {@link Overlay2LayerSource} trusts without
+ * re-hashing, and hashing is most of the CPU of reading it. Its layers are named by the manifest
+ * instead, and an unnamed layer completes with an empty diff ID that {@link #walk}'s result
+ * resolves. Truncated or malformed layers are still detected. Anything else (a file, an upload)
+ * goes through the verifying constructor.
  */
 public final class DockerSaveLayerSource implements LayerSource {
   private static final long MAX_METADATA_TOTAL = 64L * 1024 * 1024;
   private static final Pattern BLOB = Pattern.compile("blobs/sha256/[0-9a-f]{64}");
 
   private final InputStream in;
+  private final boolean verify;
 
-  /** Takes ownership of {@code in}; {@link #close()} closes it. */
+  /** Verifies every layer against its diff ID. Takes ownership of {@code in}; {@link #close()} closes it. */
   public DockerSaveLayerSource(InputStream in) {
+    this(in, true);
+  }
+
+  private DockerSaveLayerSource(InputStream in, boolean verify) {
     this.in = in;
+    this.verify = verify;
+  }
+
+  /**
+   * A save stream read from the engine's API, trusted like its overlay2 layer records: layer
+   * content is not hashed against the diff IDs. Takes ownership of {@code in}.
+   */
+  public static DockerSaveLayerSource fromEngine(InputStream in) {
+    return new DockerSaveLayerSource(in, false);
   }
 
   @Override
@@ -79,7 +100,7 @@ public final class DockerSaveLayerSource implements LayerSource {
           }
           continue;
         }
-        LayerTarReader.Peeked peeked = LayerTarReader.peek(Streams.noClose(outer));
+        LayerTarReader.Peeked peeked = LayerTarReader.peek(Streams.noClose(outer), verify);
         if (peeked.kind == LayerTarReader.Kind.JSON && blob) {
           if (e.getSize() <= ImageMetadata.MAX_METADATA_BYTES && metadataBytes + e.getSize() <= MAX_METADATA_TOTAL) {
             byte[] data = Streams.readBounded(peeked.buffered, ImageMetadata.MAX_METADATA_BYTES, name);
@@ -92,10 +113,11 @@ public final class DockerSaveLayerSource implements LayerSource {
         Optional<String> expected = expectedDiffId(name, peeked.kind, blobDigest, files, links);
         Optional<LayerHandler> handler = visitor.startLayer(new LayerStart(name, expected));
         if (handler.isEmpty()) {
-          skipped.add(name); // the outer stream skips the rest of its bytes unparsed
+          skipped.add(name);
+          Streams.drain(outer); // unparsed and unhashed, with a large buffer (see Streams.drain)
           continue;
         }
-        ends.put(name, LayerTarReader.read(peeked, name, expected, blobDigest, handler.get()));
+        ends.put(name, LayerTarReader.read(peeked, name, expected, blobDigest, verify, handler.get()));
       }
     } catch (IOException | RuntimeException e) {
       throw new IOException("docker save stream unreadable at offset " + outer.getBytesRead()
@@ -114,6 +136,8 @@ public final class DockerSaveLayerSource implements LayerSource {
         error = Optional.of("layer " + layer.path() + " (diff ID " + layer.diffId() + ") is not in the save stream");
       } else if (end instanceof LayerEnd.Failed failed) {
         error = Optional.of(failed.message());
+      } else if (!verify && ((LayerEnd.Complete) end).diffId().isEmpty()) {
+        error = Optional.empty(); // unhashed and unnamed until now: the manifest names it
       } else if (!((LayerEnd.Complete) end).diffId().equals(layer.diffId())) {
         error = Optional.of("layer " + location + " hashes to " + ((LayerEnd.Complete) end).diffId()
             + " but the image config says " + layer.diffId());

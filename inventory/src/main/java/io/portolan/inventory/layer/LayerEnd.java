@@ -7,7 +7,11 @@ public sealed interface LayerEnd {
 
   String location();
 
-  /** Every entry was delivered and the content hashed to {@code diffId} (or overlay2 vouched). */
+  /**
+   * Every entry was delivered and the content hashed to {@code diffId} (or the local engine
+   * vouched: overlay2, or its save stream). {@code diffId} is empty when a trusted source read the
+   * layer without hashing before anything named it; {@link LayerSource#walk}'s result names it.
+   */
   record Complete(String location, String diffId) implements LayerEnd {}
 
   /**

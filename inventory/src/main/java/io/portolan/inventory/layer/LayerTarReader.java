@@ -13,7 +13,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 /**
  * Walks one layer tar (plain or gzip) from a stream without buffering it: entries go to the
  * handler as they pass, unwanted content is skipped, and the bytes are hashed on the way to verify
- * the diff ID (and the blob digest, for compressed blobs).
+ * the diff ID (and the blob digest, for compressed blobs) unless the caller trusts where they came
+ * from.
  */
 final class LayerTarReader {
   private static final int END_OF_ARCHIVE = 1024;
@@ -37,7 +38,12 @@ final class LayerTarReader {
   }
 
   static Peeked peek(InputStream in) throws IOException {
-    Counting raw = new Counting(in);
+    return peek(in, true);
+  }
+
+  /** {@code hash} false: the bytes will not be verified, so hashing them would be wasted CPU. */
+  static Peeked peek(InputStream in, boolean hash) throws IOException {
+    Counting raw = new Counting(in, hash);
     BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
     buffered.mark(1024);
     byte[] head = buffered.readNBytes(512);
@@ -73,13 +79,24 @@ final class LayerTarReader {
    */
   static LayerEnd read(Peeked peeked, String location, Optional<String> expectedDiffId,
       Optional<String> blobDigest, LayerHandler handler) {
-    LayerEnd end = walk(peeked, location, expectedDiffId, blobDigest, handler);
+    return read(peeked, location, expectedDiffId, blobDigest, true, handler);
+  }
+
+  /**
+   * As {@link #read(Peeked, String, Optional, Optional, LayerHandler)}, but with {@code verify}
+   * false nothing is hashed (peek with {@code hash} false too): the layer completes with {@code
+   * expectedDiffId} as given, or with an empty diff ID for the caller to name from the manifest.
+   * Truncation is still detected.
+   */
+  static LayerEnd read(Peeked peeked, String location, Optional<String> expectedDiffId,
+      Optional<String> blobDigest, boolean verify, LayerHandler handler) {
+    LayerEnd end = walk(peeked, location, expectedDiffId, blobDigest, verify, handler);
     handler.end(end);
     return end;
   }
 
   private static LayerEnd walk(Peeked peeked, String location, Optional<String> expectedDiffId,
-      Optional<String> blobDigest, LayerHandler handler) {
+      Optional<String> blobDigest, boolean verify, LayerHandler handler) {
     String layer = "layer " + location + expectedDiffId.map(d -> " (diff ID " + d + ")").orElse("");
     if (peeked.kind == Kind.ZSTD) {
       return new LayerEnd.Failed(location, expectedDiffId, layer + ": zstd-compressed layers are not supported");
@@ -91,14 +108,16 @@ final class LayerTarReader {
     try {
       InputStream source = peeked.buffered;
       if (gzip) {
-        uncompressed = new Counting(new GzipCompressorInputStream(peeked.buffered, true));
+        uncompressed = new Counting(new GzipCompressorInputStream(peeked.buffered, true), verify);
         source = uncompressed;
       }
       tar = new TarArchiveInputStream(Streams.noClose(source), StandardCharsets.UTF_8.name());
+      byte[] skipBuffer = new byte[Streams.SKIP_BUFFER];
       TarArchiveEntry e;
       while ((e = tar.getNextEntry()) != null) {
         current = e.getName();
         deliver(e, tar, handler);
+        Streams.drain(tar, skipBuffer);
       }
       current = null;
       Streams.drain(source);
@@ -119,6 +138,9 @@ final class LayerTarReader {
     if (tarBytes.count() != 0 && (tarBytes.count() % 512 != 0 || tarBytes.trailingZeros() < END_OF_ARCHIVE)) {
       return new LayerEnd.Failed(location, expectedDiffId, layer + ": truncated or not a tar: it ends at offset "
           + tarBytes.count() + " without the end-of-archive marker");
+    }
+    if (!verify) {
+      return new LayerEnd.Complete(location, expectedDiffId.orElse(""));
     }
     String diffId = tarBytes.digest();
     if (expectedDiffId.isPresent() && !expectedDiffId.get().equals(diffId)) {
@@ -193,7 +215,11 @@ final class LayerTarReader {
     private long trailingZeros;
 
     Counting(InputStream in) {
-      this(new Streams.Hashing(in));
+      this(in, true);
+    }
+
+    Counting(InputStream in, boolean hash) {
+      this(new Streams.Hashing(in, hash));
     }
 
     private Counting(Streams.Hashing hashing) {

@@ -1,9 +1,8 @@
 package io.portolan.inventory.layer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +45,7 @@ public final class Overlay2LayerSource implements LayerSource {
   private static final int S_IFLNK = 0120000;
   private static final int S_IFREG = 0100000;
   private static final int MAX_DEPTH = 512;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory JSON = new JsonFactory();
 
   private final Path dockerRoot;
   private final List<String> diffIds;
@@ -155,23 +154,45 @@ public final class Overlay2LayerSource implements LayerSource {
     return new LayerEnd.Complete(diff.toString(), diffId);
   }
 
-  /** Reports the whiteouts and opaque directories that the original layer tar held. */
+  /**
+   * Reports the whiteouts and opaque directories that the original layer tar held. The record is
+   * streamed token by token: most of it is base64 header payloads, which are skipped undecoded
+   * (building a tree per line made this the larger part of an overlay2 walk).
+   */
   private static void readTarSplit(Path file, Set<String> whiteouts, LayerHandler handler) throws IOException {
-    try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)));
-        MappingIterator<JsonNode> lines = JSON.readerFor(JsonNode.class).readValues(in)) {
-      while (lines.hasNextValue()) {
-        JsonNode line = lines.nextValue();
-        if (line.path("type").asInt() != 1) {
+    LayerHandler dedup = new DedupingHandler(handler, whiteouts, true);
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), 64 * 1024);
+        JsonParser json = JSON.createParser(in)) {
+      for (JsonToken t; (t = json.nextToken()) != null; ) {
+        if (t != JsonToken.START_OBJECT) {
+          throw new IOException("not a stream of JSON objects (found " + t + ")");
+        }
+        int type = 0;
+        String name = "";
+        String nameRaw = null;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+          String field = json.currentName();
+          JsonToken value = json.nextToken();
+          switch (field) {
+            case "type" -> type = json.getValueAsInt(0);
+            case "name" -> name = value == JsonToken.VALUE_STRING ? json.getText() : "";
+            case "name_raw" -> nameRaw = value == JsonToken.VALUE_STRING ? json.getText() : "";
+            default -> json.skipChildren();
+          }
+        }
+        if (type != 1) {
           continue; // type 2 is raw header and padding bytes
         }
-        String raw = line.has("name_raw")
-            ? new String(Base64.getDecoder().decode(line.path("name_raw").asText("")), StandardCharsets.UTF_8)
-            : line.path("name").asText("");
+        String raw = nameRaw != null
+            ? new String(Base64.getDecoder().decode(nameRaw), StandardCharsets.UTF_8) : name;
+        if (!raw.contains(Whiteouts.PREFIX)) {
+          continue; // the tree walk reports everything else
+        }
         Optional<String> path = LayerPaths.normalize(raw);
         if (path.isEmpty() || path.get().isEmpty()) {
           continue;
         }
-        Whiteouts.report(path.get(), new DedupingHandler(handler, whiteouts, true));
+        Whiteouts.report(path.get(), dedup);
       }
     }
   }

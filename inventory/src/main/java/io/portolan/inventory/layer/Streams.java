@@ -23,10 +23,22 @@ final class Streams {
     return "sha256:" + HexFormat.of().formatHex(md.digest());
   }
 
+  /** Large enough that skipping a big file costs few calls down a stack of stream wrappers. */
+  static final int SKIP_BUFFER = 64 * 1024;
+
   /** Reads and discards the rest of {@code in}, so a digest over it covers every byte. */
   static void drain(InputStream in) throws IOException {
-    byte[] buf = new byte[64 * 1024];
-    while (in.read(buf) >= 0) {
+    drain(in, new byte[SKIP_BUFFER]);
+  }
+
+  /**
+   * As {@link #drain(InputStream)}, into the caller's buffer. Tar streams are drained this way
+   * before moving to their next entry: commons-compress would skip the rest by reading 8 KB at a
+   * time into a newly allocated array each time, which on a 1 GB layer stream costs more than the
+   * parsing.
+   */
+  static void drain(InputStream in, byte[] buffer) throws IOException {
+    while (in.read(buffer) >= 0) {
       // discarding on purpose: only the digest of these bytes matters
     }
   }
@@ -98,21 +110,31 @@ final class Streams {
     };
   }
 
-  /** Hashes and counts what passes through, so errors can name an offset. */
+  /**
+   * Counts what passes through, so errors can name an offset, and hashes it unless told not to
+   * (a trusted source's bytes need no digest, and hashing is most of the CPU of a layer read).
+   */
   static final class Hashing extends FilterInputStream {
-    private final MessageDigest md = sha256();
+    private final MessageDigest md;
     private long count;
     private String digest;
 
     Hashing(InputStream in) {
+      this(in, true);
+    }
+
+    Hashing(InputStream in, boolean hash) {
       super(in);
+      this.md = hash ? sha256() : null;
     }
 
     @Override
     public int read() throws IOException {
       int b = super.read();
       if (b >= 0) {
-        md.update((byte) b);
+        if (md != null) {
+          md.update((byte) b);
+        }
         count++;
       }
       return b;
@@ -122,7 +144,9 @@ final class Streams {
     public int read(byte[] b, int off, int len) throws IOException {
       int n = super.read(b, off, len);
       if (n > 0) {
-        md.update(b, off, n);
+        if (md != null) {
+          md.update(b, off, n);
+        }
         count += n;
       }
       return n;
@@ -145,6 +169,9 @@ final class Streams {
 
     /** The digest of everything read; call after the last read (it is computed once). */
     String digest() {
+      if (md == null) {
+        throw new IllegalStateException("this stream was not hashed");
+      }
       if (digest == null) {
         digest = Streams.digest(md);
       }

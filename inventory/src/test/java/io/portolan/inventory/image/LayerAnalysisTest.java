@@ -149,6 +149,21 @@ class LayerAnalysisTest {
   }
 
   @Test
+  void engineStreamLayersNamedOnlyByTheManifestGetTheirFindings() throws Exception {
+    byte[] l0 = tar(Map.of("db/status", "a\nb\n"));
+    byte[] l1 = tar(Map.of("db/status", "c\n"));
+    byte[] save = save(List.of(l0, l1), List.of(sha(l0), sha(l1)));
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 1024);
+    LayerAnalysis.Result verified = new LayerAnalysis(List.of(a), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save)));
+    LayerAnalysis.Result trusted = new LayerAnalysis(List.of(a), FindingsCache.NONE)
+        .run(DockerSaveLayerSource.fromEngine(new ByteArrayInputStream(save)));
+
+    assertThat(trusted).isEqualTo(verified);
+    assertThat(trusted.findings()).extracting(LayerFindings::diffId).containsExactly(sha(l0), sha(l1));
+  }
+
+  @Test
   void analyzerFailuresAndOversizedFilesBecomeFileErrors() throws Exception {
     byte[] l0 = tar(Map.of("db/bad", "boom", "db/crash", "crash", "db/good", "ok", "db/huge", "x".repeat(200)));
     LineAnalyzer a = new LineAnalyzer("a", "db/", 100);

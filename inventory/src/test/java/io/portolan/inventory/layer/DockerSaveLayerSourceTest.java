@@ -123,6 +123,47 @@ class DockerSaveLayerSourceTest {
     assertThat(recorder.inOrder(refs).get(0).end).isInstanceOf(LayerEnd.Complete.class);
   }
 
+  static List<LayerRef> walkFromEngine(byte[] save, Recorder recorder) throws IOException {
+    try (LayerSource source = DockerSaveLayerSource.fromEngine(new ByteArrayInputStream(save))) {
+      return source.walk(recorder);
+    }
+  }
+
+  @Test
+  void engineStreamIsNotHashedItsLayersAreNamedByTheManifest() throws IOException {
+    List<String> diffIds = List.of(Tars.sha256(BASE), Tars.sha256(UPPER));
+    Recorder verified = new Recorder();
+    List<LayerRef> verifiedRefs = walk(Tars.legacySave(List.of(BASE, UPPER), diffIds), verified);
+    Recorder trusted = new Recorder();
+    List<LayerRef> refs = walkFromEngine(Tars.legacySave(List.of(BASE, UPPER), diffIds), trusted);
+
+    assertThat(refs).isEqualTo(verifiedRefs);
+    // Nothing named the legacy layers while they were read, and nothing hashed them.
+    assertThat(trusted.inOrder(refs)).allSatisfy(l -> assertThat(l.diffId()).isEmpty());
+    for (int i = 0; i < 2; i++) {
+      assertThat(trusted.inOrder(refs).get(i).entries).isEqualTo(verified.inOrder(verifiedRefs).get(i).entries);
+      assertThat(trusted.inOrder(refs).get(i).contents).isEqualTo(verified.inOrder(verifiedRefs).get(i).contents);
+    }
+    // An OCI blob's name is its diff ID, so it is named up front, still without hashing.
+    Recorder oci = new Recorder();
+    List<LayerRef> ociRefs = walkFromEngine(Tars.ociSave(List.of(BASE, Tars.gzip(UPPER)), diffIds), oci);
+    assertThat(ociRefs).extracting(LayerRef::diffId).containsExactlyElementsOf(diffIds);
+    assertThat(ociRefs).allSatisfy(r -> assertThat(r.error()).isEmpty());
+  }
+
+  @Test
+  void engineStreamTrustsTheManifestButStillCatchesTruncation() throws IOException {
+    String lie = Tars.sha256("something else".getBytes());
+    byte[] truncated = Arrays.copyOf(BASE, 700);
+    List<LayerRef> refs = walkFromEngine(Tars.legacySave(List.of(BASE, truncated),
+        List.of(lie, Tars.sha256(truncated))), new Recorder());
+
+    // The engine vouches for its own diff IDs (as it does for overlay2): not re-checked.
+    assertThat(refs.get(0).diffId()).isEqualTo(lie);
+    assertThat(refs.get(0).error()).isEmpty();
+    assertThat(refs.get(1).error()).get().asString().contains(refs.get(1).location()).contains("offset");
+  }
+
   @Test
   void contentNotMatchingTheConfigIsAnErrorForThatLayer() throws IOException {
     String lie = Tars.sha256("something else".getBytes());

@@ -1,0 +1,56 @@
+package io.portolan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JvmOptionsTest {
+  @Test
+  void inventoryGetsAnArchiveNamedAfterItsClassPath() {
+    String archive = JvmOptions.forCommand("inventory", "a.jar:lib/*").stream()
+        .filter(o -> o.startsWith("-XX:SharedArchiveFile=")).findFirst().orElseThrow();
+    // The launcher names it with: printf %s "$CP" | sha256sum | cut -c1-16
+    assertThat(archive).endsWith("/portolan/cds/inventory-791e133bc41dadc6.jsa");
+    assertThat(JvmOptions.forCommand("inventory", "b.jar:lib/*")).doesNotContain(archive);
+    assertThat(JvmOptions.forCommand("inventory", "a.jar:lib/*")).noneMatch(o -> o.contains("{cds}"))
+        .contains("-XX:+AutoCreateSharedArchive");
+  }
+
+  @Test
+  void aClassDirectoryOnThePathMeansNoArchive(@TempDir Path classes) {
+    assertThat(JvmOptions.forCommand("inventory", classes + File.pathSeparator + "a.jar"))
+        .noneMatch(o -> o.contains("SharedArchive") || o.contains("{cds}")).contains("-Xmx256m");
+  }
+
+  @Test
+  void agentHasNoArchive() {
+    assertThat(JvmOptions.forCommand("agent", "a.jar")).noneMatch(o -> o.contains("SharedArchive"));
+  }
+
+  @Test
+  void archiveOlderThanAJarOnTheClassPathIsDropped(@TempDir Path dir) throws Exception {
+    Path lib = Files.createDirectories(dir.resolve("lib"));
+    Path jar = Files.writeString(lib.resolve("a.jar"), "jar");
+    Path archive = Files.writeString(dir.resolve("inventory.jsa"), "archive");
+    Files.setLastModifiedTime(jar, FileTime.fromMillis(1_000_000));
+    Files.setLastModifiedTime(archive, FileTime.fromMillis(2_000_000));
+    JvmOptions.dropIfStale(archive, lib + "/*");
+    assertThat(archive).exists();
+
+    Files.setLastModifiedTime(jar, FileTime.fromMillis(3_000_000));
+    JvmOptions.dropIfStale(archive, dir.resolve("missing.jar") + File.pathSeparator + lib + "/*");
+    assertThat(archive).doesNotExist();
+  }
+
+  @Test
+  void archiveLivesInTheXdgCacheWhenSet(@TempDir Path cache) {
+    Path archive = JvmOptions.cdsArchive("inventory", "a.jar:lib/*", Map.of("XDG_CACHE_HOME", cache.toString()));
+    assertThat(archive.getParent()).isEqualTo(cache.resolve("portolan/cds")).isDirectory();
+  }
+}
