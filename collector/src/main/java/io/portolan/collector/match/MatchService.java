@@ -123,6 +123,9 @@ public final class MatchService implements AutoCloseable {
       log.info("vulnerability index ready: {} advisories from {} feeds, {} package statements, in {} ms",
           count[0], advisories.size(), matcher.index().entryCount(), (System.nanoTime() - t0) / 1_000_000);
       matchUnmatched(Set.of());
+      // A collector stopped between committing a feed and finishing its rematch left findings behind
+      // the advisories; one pass over the distinct packages finds and repairs exactly that.
+      if (count[0] > 0) rematchAllNow("start-up consistency check");
     });
   }
 
