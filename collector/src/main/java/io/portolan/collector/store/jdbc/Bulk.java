@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * thousand rows cost one execution instead of a hundred thousand; elsewhere (H2) it is a JDBC batch.
  * Rows run in list order either way: callers sort them so concurrent writers lock rows in one order.
  */
-final class Bulk {
+class Bulk {
   /** Rows per execution: bounds the size of one array parameter or JDBC batch. */
   private static final int CHUNK = 5_000;
   private static final Pattern TOKEN = Pattern.compile(":([a-z_]+)");
@@ -119,6 +119,63 @@ final class Bulk {
     }
     m.appendTail(sql);
     return new Bulk(sql.toString(), columns, false, order.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /**
+   * A plain insert that sends {@code rowsPerStatement} rows per execution as one multi-row
+   * {@code VALUES} list: H2 runs a JDBC batch row by row, and parsing and planning each row costs
+   * about as much as storing it.
+   */
+  static Bulk multiRowInsert(String table, List<Column> columns) {
+    String names = String.join(", ", columns.stream().map(Column::name).toList());
+    return new MultiRowInsert("INSERT INTO " + table + " (" + names + ") VALUES ", columns);
+  }
+
+  private static final class MultiRowInsert extends Bulk {
+    /** Rows per statement: keeps a statement's parameters well below the drivers' limits. */
+    private static final int ROWS = 500;
+    private final String prefix;
+    private final String tuple;
+
+    MultiRowInsert(String prefix, List<Column> columns) {
+      super(prefix, columns, false, new int[0]);
+      this.prefix = prefix;
+      this.tuple = "(" + Dialect.placeholders(columns.stream().map(Column::name).toList()) + ")";
+    }
+
+    private String sql(int rows) {
+      return prefix + String.join(", ", java.util.Collections.nCopies(rows, tuple));
+    }
+
+    @Override
+    void run(Connection c, List<Object[]> rows) throws SQLException {
+      if (rows.isEmpty()) return;
+      int width = columns().size();
+      int full = rows.size() / ROWS;
+      if (full > 0) {
+        try (PreparedStatement ps = c.prepareStatement(sql(ROWS))) {
+          for (int chunk = 0; chunk < full; chunk++) {
+            for (int r = 0; r < ROWS; r++) bindRow(ps, r * width, rows.get(chunk * ROWS + r));
+            ps.executeUpdate();
+          }
+        }
+      }
+      int rest = rows.size() - full * ROWS;
+      if (rest > 0) {
+        try (PreparedStatement ps = c.prepareStatement(sql(rest))) {
+          for (int r = 0; r < rest; r++) bindRow(ps, r * width, rows.get(full * ROWS + r));
+          ps.executeUpdate();
+        }
+      }
+    }
+
+    private void bindRow(PreparedStatement ps, int offset, Object[] row) throws SQLException {
+      for (int col = 0; col < row.length; col++) bind(ps, offset + col + 1, columns().get(col).type(), row[col]);
+    }
+  }
+
+  List<Column> columns() {
+    return columns;
   }
 
   /** Runs the statement for every row; each row holds one value per column, in column order. */

@@ -92,9 +92,10 @@ public enum Dialect {
   /** Whether bulk statements bind arrays (one execution) rather than run as JDBC batches. */
   abstract boolean arrays();
 
-  /** A plain insert of rows. */
+  /** A plain insert of rows: one array statement on PostgreSQL, multi-row VALUES lists on H2. */
   Bulk insert(String table, List<Bulk.Column> columns) {
-    return Bulk.positional(insertSql(table, columns, arrays()), columns, arrays());
+    if (!arrays()) return Bulk.multiRowInsert(table, columns);
+    return Bulk.positional(insertSql(table, columns, true), columns, true);
   }
 
   /** An UPDATE or DELETE per row; see {@link Bulk#keyed}. */
