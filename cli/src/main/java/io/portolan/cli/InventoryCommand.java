@@ -1,9 +1,7 @@
 package io.portolan.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.portolan.agent.AgentConfig;
 import io.portolan.agent.docker.DockerImages;
 import io.portolan.inventory.Analyzers;
@@ -20,6 +18,7 @@ import io.portolan.inventory.layer.SavedImageLayerSource;
 import io.portolan.inventory.purl.Purls;
 import io.portolan.inventory.sbom.CycloneDxSbom;
 import io.portolan.collector.Collector;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,7 +126,10 @@ final class InventoryCommand implements Callable<Integer> {
     inv.errors().forEach(e -> errors.add(e.path() + ": " + e.message()));
     Report report = report(subject, tags, used, result.diffIds(), inv, errors);
     switch (fmt) {
-      case JSON -> out.println(json().writeValueAsString(report));
+      case JSON -> {
+        json(out, report);
+        out.println();
+      }
       case CYCLONEDX -> out.println(CycloneDxSbom.json(
           new CycloneDxSbom.Subject(subject, tags, inv.os().map(OsRelease::id), inv.os().map(OsRelease::versionId),
               Collector.version()),
@@ -189,8 +191,68 @@ final class InventoryCommand implements Callable<Integer> {
     }
   }
 
-  private static ObjectMapper json() {
-    return new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+  /**
+   * The report as the object mapper would write it (record components in order, absent optionals
+   * as null, dates as ISO strings, indented), but through the streaming generator: setting up
+   * databind with its Java 8 and java.time modules and introspecting these records cost a cold
+   * process more than writing the report.
+   */
+  static void json(PrintWriter out, Report r) throws IOException {
+    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeStringField("image", r.image());
+      g.writeArrayFieldStart("repoTags");
+      for (String t : r.repoTags()) g.writeString(t);
+      g.writeEndArray();
+      g.writeFieldName("os");
+      if (r.os().isEmpty()) {
+        g.writeNull();
+      } else {
+        OsRelease os = r.os().get();
+        g.writeStartObject();
+        g.writeStringField("id", os.id());
+        g.writeStringField("name", os.name());
+        g.writeStringField("versionId", os.versionId());
+        g.writeStringField("codename", os.codename());
+        g.writeStringField("prettyName", os.prettyName());
+        g.writeStringField("endOfLife", os.endOfLife().map(Object::toString).orElse(null));
+        g.writeEndObject();
+      }
+      g.writeStringField("source", r.source());
+      g.writeArrayFieldStart("packages");
+      for (Row p : r.packages()) {
+        g.writeStartObject();
+        g.writeStringField("type", p.type());
+        g.writeStringField("name", p.name());
+        g.writeStringField("version", p.version());
+        g.writeStringField("architecture", p.architecture());
+        g.writeStringField("sourceName", p.sourceName());
+        g.writeStringField("sourceVersion", p.sourceVersion());
+        g.writeStringField("license", p.license());
+        g.writeStringField("purl", p.purl());
+        g.writeStringField("path", p.path());
+        g.writeNumberField("layerIndex", p.layerIndex());
+        g.writeStringField("layer", p.layer());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("layers");
+      for (Layer l : r.layers()) {
+        g.writeStartObject();
+        g.writeNumberField("index", l.index());
+        g.writeStringField("diffId", l.diffId());
+        g.writeNumberField("added", l.added());
+        g.writeNumberField("changed", l.changed());
+        g.writeNumberField("removed", l.removed());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("errors");
+      for (String e : r.errors()) g.writeString(e);
+      g.writeEndArray();
+      g.writeEndObject();
+    }
   }
 }

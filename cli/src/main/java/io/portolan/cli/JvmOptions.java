@@ -37,6 +37,14 @@ public final class JvmOptions {
    * the measured process's: it names the command's class-data archive, as the launcher does.
    */
   public static List<String> forCommand(String command, String classpath) {
+    return forCommand(command, classpath, List.of());
+  }
+
+  /**
+   * As {@link #forCommand(String, String)} for a process started with {@code args} (the command
+   * line after the class name): they pick which of the command's archives it uses.
+   */
+  public static List<String> forCommand(String command, String classpath, List<String> args) {
     Properties p = new Properties();
     try (InputStream in = JvmOptions.class.getResourceAsStream("jvm-options.properties")) {
       if (in == null) throw new IllegalStateException("jvm-options.properties is missing from the launcher jar");
@@ -54,11 +62,28 @@ public final class JvmOptions {
       // with exit status 1: such processes (tests run from target/classes) go without.
       opts.removeIf(o -> o.contains(CDS) || o.equals("-XX:+AutoCreateSharedArchive"));
     } else if (opts.stream().anyMatch(o -> o.contains(CDS))) {
-      Path archive = cdsArchive(command, classpath, System.getenv());
+      Path archive = cdsArchive(command + variant(args), classpath, System.getenv());
       dropIfStale(archive, classpath);
       opts.replaceAll(o -> o.replace(CDS, archive.toString()));
     }
     return opts;
+  }
+
+  /**
+   * "-overlay2", "-save" or "-tar" for {@code inventory --source ...}, else "". The JVM archives
+   * only the classes of the run that writes the archive, and the sources share few of theirs (the
+   * save stream brings the engine client and databind), so one archive per source keeps every
+   * source's start fast, whichever ran first. The launcher derives the same suffix.
+   */
+  static String variant(List<String> args) {
+    for (int i = 0; i < args.size(); i++) {
+      String value = args.get(i).equals("--source") && i + 1 < args.size() ? args.get(i + 1)
+          : args.get(i).startsWith("--source=") ? args.get(i).substring("--source=".length()) : null;
+      if (value == null) continue;
+      if (value.startsWith("tar:")) return "-tar";
+      return value.equals("overlay2") || value.equals("save") ? "-" + value : "";
+    }
+    return "";
   }
 
   private static boolean hasDirectory(String classpath) {

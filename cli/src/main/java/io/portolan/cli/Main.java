@@ -3,6 +3,7 @@ package io.portolan.cli;
 import io.portolan.collector.Collector;
 import io.portolan.collector.store.StoreException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,10 +14,15 @@ import picocli.CommandLine.Option;
     name = "portolan",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Container image inventory and vulnerability platform.",
-    subcommands = {UpCommand.class, CollectorCommand.class, AgentCommand.class, InventoryCommand.class,
-        AdvisoriesCommand.class})
+    description = "Container image inventory and vulnerability platform.")
 public final class Main {
+  /**
+   * The subcommands, in the order help lists them. They are not in the {@code @Command} annotation
+   * because picocli then builds every one's model on each start (reflection over all their options,
+   * a few hundred ms on a loaded host), which a one-shot {@code inventory} would pay for nothing.
+   */
+  static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
   @Option(names = "--config", description = "Properties file with option defaults (keys are option names, e.g. http-port=7070). Also PORTOLAN_CONFIG.")
   String config;
 
@@ -25,7 +31,7 @@ public final class Main {
   }
 
   static int run(String[] args, Map<String, String> env) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = commandLine(args);
     try {
       cli.setDefaultValueProvider(ConfigDefaults.load(args, env));
     } catch (IllegalArgumentException e) {
@@ -43,6 +49,51 @@ public final class Main {
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * The command line for {@code args}: with only the subcommand they name when they name one, else
+   * with all of them, so that {@code portolan --help} lists them and a typo gets picocli's
+   * suggestions.
+   */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    Class<?> chosen = SUBCOMMANDS.get(subcommandName(args));
+    if (chosen != null) {
+      cli.addSubcommand(new CommandLine(chosen));
+    } else {
+      SUBCOMMANDS.values().forEach(c -> cli.addSubcommand(new CommandLine(c)));
+    }
+    return cli;
+  }
+
+  /** All subcommands registered, as help and tests see the command. */
+  static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /** The first argument that is neither a top-level option nor {@code --config}'s value; null if none. */
+  static String subcommandName(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config")) {
+        i++;
+      } else if (!args[i].startsWith("-")) {
+        return args[i];
+      } else if (args[i].equals("--")) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Class<?>> subcommands() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("up", UpCommand.class);
+    m.put("collector", CollectorCommand.class);
+    m.put("agent", AgentCommand.class);
+    m.put("inventory", InventoryCommand.class);
+    m.put("advisories", AdvisoriesCommand.class);
+    return m;
   }
 
   /** Reports the build's version. */

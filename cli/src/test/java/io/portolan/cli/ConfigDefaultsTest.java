@@ -16,7 +16,7 @@ class ConfigDefaultsTest {
   @TempDir Path dir;
 
   CollectorOptions parse(Map<String, String> env, String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = Main.commandLine();
     cli.setDefaultValueProvider(ConfigDefaults.load(args, env));
     var parsed = cli.parseArgs(args);
     CollectorCommand cmd = (CollectorCommand) parsed.subcommand().commandSpec().userObject();
@@ -47,7 +47,7 @@ class ConfigDefaultsTest {
   @Test
   void badInputIsAClearErrorNotAStackTrace() {
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = Main.commandLine();
     cli.setErr(new PrintWriter(err));
     int code = cli.execute("collector", "--offline-after", "soon");
     assertThat(code).isEqualTo(2);

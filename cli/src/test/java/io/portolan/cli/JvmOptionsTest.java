@@ -6,6 +6,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,19 @@ class JvmOptionsTest {
     assertThat(JvmOptions.forCommand("inventory", "b.jar:lib/*")).doesNotContain(archive);
     assertThat(JvmOptions.forCommand("inventory", "a.jar:lib/*")).noneMatch(o -> o.contains("{cds}"))
         .contains("-XX:+AutoCreateSharedArchive");
+  }
+
+  @Test
+  void eachInventorySourceHasItsOwnArchive() {
+    assertThat(JvmOptions.variant(List.of("inventory", "img", "--source", "overlay2"))).isEqualTo("-overlay2");
+    assertThat(JvmOptions.variant(List.of("inventory", "--source=save", "img"))).isEqualTo("-save");
+    assertThat(JvmOptions.variant(List.of("inventory", "img", "--source", "tar:/x.tar"))).isEqualTo("-tar");
+    assertThat(JvmOptions.variant(List.of("inventory", "img", "--source", "auto"))).isEmpty();
+    assertThat(JvmOptions.variant(List.of("inventory", "img"))).isEmpty();
+    String save = JvmOptions.forCommand("inventory", "a.jar:lib/*", List.of("inventory", "i", "--source", "save"))
+        .stream().filter(o -> o.startsWith("-XX:SharedArchiveFile=")).findFirst().orElseThrow();
+    // The launcher names it with the same suffix before the class path's hash.
+    assertThat(save).endsWith("/portolan/cds/inventory-save-791e133bc41dadc6.jsa");
   }
 
   @Test

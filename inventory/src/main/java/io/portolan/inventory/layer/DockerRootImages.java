@@ -1,7 +1,8 @@
 package io.portolan.inventory.layer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -22,7 +23,11 @@ import java.util.regex.Pattern;
  * unreadable root, an ambiguous name) yields empty, and the caller asks the engine instead.
  */
 public final class DockerRootImages {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Streaming, not an ObjectMapper: these two small files are all a one-shot inventory reads as
+   * JSON, and databind's setup costs its start more than the parse.
+   */
+  private static final JsonFactory JSON = new JsonFactory();
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{4,64}");
   private static final long MAX_JSON_BYTES = 64L * 1024 * 1024;
 
@@ -42,12 +47,10 @@ public final class DockerRootImages {
       if (id.isEmpty()) return Optional.empty();
       Path config = contents.resolve(id.get().substring("sha256:".length()));
       if (Files.size(config) > MAX_JSON_BYTES) return Optional.empty();
-      JsonNode root;
+      List<String> diffIds;
       try (InputStream in = Files.newInputStream(config, LinkOption.NOFOLLOW_LINKS)) {
-        root = JSON.readTree(in);
+        diffIds = diffIds(in);
       }
-      List<String> diffIds = new ArrayList<>();
-      root.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
       return Optional.of(new Found(id.get(), tagsById.getOrDefault(id.get(), List.of()), diffIds));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
@@ -57,16 +60,62 @@ public final class DockerRootImages {
   private static Map<String, List<String>> tagsById(Path repositories) throws IOException {
     Map<String, List<String>> out = new java.util.HashMap<>();
     if (!Files.isRegularFile(repositories) || Files.size(repositories) > MAX_JSON_BYTES) return out;
-    JsonNode root;
-    try (InputStream in = Files.newInputStream(repositories, LinkOption.NOFOLLOW_LINKS)) {
-      root = JSON.readTree(in);
-    }
-    root.path("Repositories").forEach(refs -> refs.fields().forEachRemaining(ref -> {
-      if (!ref.getKey().contains("@")) {
-        out.computeIfAbsent(ref.getValue().asText(), k -> new ArrayList<>()).add(ref.getKey());
+    // {"Repositories": {"nginx": {"nginx:1": "sha256:...", "nginx@sha256:...": "sha256:..."}}}
+    try (InputStream in = Files.newInputStream(repositories, LinkOption.NOFOLLOW_LINKS);
+        JsonParser p = JSON.createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException(repositories + " is not a JSON object");
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean repos = p.currentName().equals("Repositories");
+        if (p.nextToken() != JsonToken.START_OBJECT || !repos) {
+          p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          if (p.nextToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            continue;
+          }
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String ref = p.currentName();
+            JsonToken value = p.nextToken();
+            if (value == JsonToken.VALUE_STRING && !ref.contains("@")) {
+              out.computeIfAbsent(p.getText(), k -> new ArrayList<>()).add(ref);
+            } else {
+              p.skipChildren();
+            }
+          }
+        }
       }
-    }));
+    }
     out.replaceAll((k, v) -> List.copyOf(new TreeSet<>(v)));
+    return out;
+  }
+
+  /** {@code rootfs.diff_ids} of an image config. */
+  private static List<String> diffIds(InputStream in) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (JsonParser p = JSON.createParser(in)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) throw new IOException("the image config is not a JSON object");
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean rootfs = p.currentName().equals("rootfs");
+        if (p.nextToken() != JsonToken.START_OBJECT || !rootfs) {
+          p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          boolean ids = p.currentName().equals("diff_ids");
+          if (p.nextToken() != JsonToken.START_ARRAY || !ids) {
+            p.skipChildren();
+            continue;
+          }
+          for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; ) {
+            if (t == null) throw new IOException("the image config ends inside rootfs.diff_ids");
+            if (t == JsonToken.VALUE_STRING) out.add(p.getText());
+            else p.skipChildren();
+          }
+        }
+      }
+    }
     return out;
   }
 

@@ -1,0 +1,77 @@
+package io.portolan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.portolan.inventory.analyzer.OsRelease;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class MainTest {
+  @Test
+  void subcommandNamesAreTheCommandsOwn() {
+    Main.SUBCOMMANDS.forEach((name, type) -> assertThat(type.getAnnotation(Command.class).name()).isEqualTo(name));
+    assertThat(Main.commandLine().getSubcommands().keySet()).containsExactlyElementsOf(Main.SUBCOMMANDS.keySet());
+  }
+
+  @Test
+  void onlyTheChosenSubcommandIsBuilt() {
+    assertThat(Main.commandLine(new String[] {"inventory", "--help"}).getSubcommands()).containsOnlyKeys("inventory");
+    assertThat(Main.commandLine(new String[] {"--config", "agent", "collector"}).getSubcommands())
+        .containsOnlyKeys("collector");
+    assertThat(Main.commandLine(new String[] {"--help"}).getSubcommands()).hasSize(Main.SUBCOMMANDS.size());
+    assertThat(Main.commandLine(new String[] {"invntory"}).getSubcommands()).hasSize(Main.SUBCOMMANDS.size());
+  }
+
+  @Test
+  void topLevelHelpStillListsEverySubcommand() {
+    CommandLine cli = Main.commandLine(new String[] {"--help"});
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("--help")).isZero();
+    assertThat(out.toString()).contains("up", "collector", "agent", "inventory", "advisories");
+  }
+
+  @Test
+  void subcommandHelpWorks() {
+    for (String name : Main.SUBCOMMANDS.keySet()) {
+      CommandLine cli = Main.commandLine(new String[] {name, "--help"});
+      StringWriter out = new StringWriter();
+      cli.setOut(new PrintWriter(out));
+      assertThat(cli.execute(name, "--help")).as(name).isZero();
+      assertThat(out.toString()).as(name).contains("Usage: portolan " + name);
+    }
+  }
+
+  @Test
+  void streamedJsonReportIsWhatTheObjectMapperWrote() throws Exception {
+    ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+    var row = new InventoryCommand.Row("deb", "libc6", "2.36-9", "amd64", "glibc", "2.36-9", null,
+        "pkg:deb/debian/libc6@2.36-9?arch=amd64", "var/lib/dpkg/status", 0, "sha256:aa");
+    var layer = new InventoryCommand.Layer(0, "sha256:aa", 1, 0, 2);
+    var withOs = new InventoryCommand.Report("sha256:img", List.of("a:1", "b \"quoted\""),
+        Optional.of(new OsRelease("debian", "Debian GNU/Linux", "12", "bookworm", "Debian 12",
+            Optional.of(LocalDate.of(2028, 6, 30)))), "overlay2", List.of(row, row), List.of(layer),
+        List.of("layer x: broken\n\u00e9"));
+    var bare = new InventoryCommand.Report("x", List.of(), Optional.empty(), "save", List.of(), List.of(), List.of());
+    var noEol = new InventoryCommand.Report("x", List.of(), Optional.of(new OsRelease("alpine", "", "3.19", "", "",
+        Optional.empty())), "tar", List.of(), List.of(), List.of());
+    for (var report : List.of(withOs, bare, noEol)) {
+      StringWriter out = new StringWriter();
+      try (PrintWriter w = new PrintWriter(out)) {
+        InventoryCommand.json(w, report);
+      }
+      assertThat(out.toString()).isEqualTo(mapper.writeValueAsString(report));
+    }
+  }
+}
