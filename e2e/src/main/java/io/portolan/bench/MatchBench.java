@@ -101,12 +101,15 @@ final class MatchBench implements Callable<Integer> {
         long s0 = System.nanoTime();
         store.writeAdvisories("debian", rows, List.of(),
             new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "", now, now, now, rows.size(), ""));
+        long importMs = (System.nanoTime() - s0) / 1_000_000;
         Map<String, Advisory> all = new LinkedHashMap<>();
         feed.forEach(a -> all.put(a.id(), a));
+        long s1 = System.nanoTime();
         MatchService.Result cold = match.feedChanged("debian", true, all, Set.of(), "bench: whole feed").get();
-        long coldMs = (System.nanoTime() - s0) / 1_000_000;
-        System.out.printf("full rematch, whole feed new: %,d ms (%s; %,d packages changed, %,d images updated)%n",
-            coldMs, cold.phases(), cold.packagesChanged(), cold.imagesUpdated());
+        // Index rebuild included: what a feed import costs after its records are committed.
+        long coldMs = (System.nanoTime() - s1) / 1_000_000;
+        System.out.printf("whole feed new: advisory commit %,d ms, then rematch %,d ms (%s; %,d packages changed,"
+            + " %,d images updated)%n", importMs, coldMs, cold.phases(), cold.packagesChanged(), cold.imagesUpdated());
         analyze(db);
         long[] full = new long[3];
         for (int i = 0; i < full.length; i++) full[i] = match.rematchAll("bench: full rematch").millis();
@@ -126,31 +129,40 @@ final class MatchBench implements Callable<Integer> {
         }
         Arrays.sort(incremental);
 
-        String cve = mostSpread(db);
+        List<String> cves = spread(db);
         Instant online = Instant.now().minusSeconds(3600);
-        long[] impact = new long[21];
-        int[] found = new int[3];
-        for (int i = 0; i < impact.length; i++) {
-          long s = System.nanoTime();
-          var r = store.impact(cve, online, 200);
-          impact[i] = (System.nanoTime() - s) / 1_000_000;
-          found = new int[] {r.imageCount(), r.hostCount(), r.runningContainerCount()};
+        String[] labels = {"worst (on the most images)", "typical (median spread)"};
+        long[][] impacts = new long[2][];
+        int[][] found = new int[2][];
+        for (int k = 0; k < 2; k++) {
+          long[] impact = new long[21];
+          for (int i = 0; i < impact.length; i++) {
+            long s = System.nanoTime();
+            var r = store.impact(cves.get(k), online, 200);
+            impact[i] = (System.nanoTime() - s) / 1_000_000;
+            found[k] = new int[] {r.imageCount(), r.hostCount(), r.runningContainerCount()};
+          }
+          Arrays.sort(impact);
+          impacts[k] = impact;
         }
-        Arrays.sort(impact);
 
         String database = dbUrl.isEmpty() ? "H2" : "PostgreSQL";
         System.out.printf("full rematch (%s), whole feed new, every finding and image rewritten: %,d ms"
-            + "   target <= 10,000 ms   ratio %.2f%n", database, coldMs, coldMs / 10_000.0);
+            + "   target <= 10,000 ms   ratio %.2f   (plus %,d ms committing the 30,000 records)%n", database, coldMs,
+            coldMs / 10_000.0, importMs);
         System.out.printf("full rematch (%s), feed unchanged (median of %d): %,d ms   ratio %.2f%n", database,
             full.length, full[full.length / 2], full[full.length / 2] / 10_000.0);
         System.out.printf("incremental rematch, one advisory changed (median of %d, incl. its commit): %,d ms"
             + "   target <= 200 ms   ratio %.2f%n", incremental.length, incremental[incremental.length / 2],
             incremental[incremental.length / 2] / 200.0);
-        System.out.printf("impact of %s (%d images, %d hosts, %d running containers; median of %d): %,d ms"
-            + "   target <= 100 ms   ratio %.2f%n", cve, found[0], found[1], found[2], impact.length,
-            impact[impact.length / 2], impact[impact.length / 2] / 100.0);
-        System.out.printf("RESULT match db=%s full_ms=%d unchanged_full_ms=%d incremental_ms=%d impact_ms=%d%n",
-            database, coldMs, full[full.length / 2], incremental[incremental.length / 2], impact[impact.length / 2]);
+        for (int k = 0; k < 2; k++) {
+          long median = impacts[k][impacts[k].length / 2];
+          System.out.printf("impact of %s, %s: %d images, %d hosts, %d running containers; median of %d: %,d ms"
+              + "   target <= 100 ms   ratio %.2f%n", cves.get(k), labels[k], found[k][0], found[k][1], found[k][2],
+              impacts[k].length, median, median / 100.0);
+        }
+        System.out.printf("RESULT match db=%s full_ms=%d import_ms=%d unchanged_full_ms=%d incremental_ms=%d"
+            + " impact_ms=%d%n", database, coldMs, importMs, full[full.length / 2], incremental[incremental.length / 2], impacts[0][impacts[0].length / 2]);
       }
     }
     return 0;
@@ -164,14 +176,17 @@ final class MatchBench implements Callable<Integer> {
     }
   }
 
-  /** PostgreSQL plans by statistics, which autovacuum keeps current in production; here, right after bulk loads, we ask. */
+  /**
+   * PostgreSQL plans by statistics and reads indexes alone only where its visibility map is set;
+   * autovacuum keeps both current in production, here right after bulk loads we ask for it.
+   */
   private static void analyze(DatabaseSettings db) throws Exception {
     if (db.jdbcUrl().startsWith("jdbc:h2:")) return;
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
         Statement s = c.createStatement()) {
       for (String table : List.of("packages", "image_packages", "findings", "host_images", "containers", "hosts",
           "image_vulnerabilities")) {
-        s.execute("ANALYZE " + table);
+        s.execute("VACUUM ANALYZE " + table);
       }
     }
   }
@@ -353,13 +368,17 @@ final class MatchBench implements Callable<Integer> {
         a.severities(), a.references(), changed);
   }
 
-  /** The CVE on the most images: the worst case for the impact query. */
-  private static String mostSpread(DatabaseSettings db) throws Exception {
+  /** The CVE on the most images (the worst case for the impact query) and one of median spread. */
+  private static List<String> spread(DatabaseSettings db) throws Exception {
+    List<String> byReach = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
         Statement s = c.createStatement();
         var rs = s.executeQuery("SELECT f.vuln_id, COUNT(*) AS n FROM findings f JOIN image_packages ip"
-            + " ON ip.package_id = f.package_id GROUP BY f.vuln_id ORDER BY n DESC, f.vuln_id LIMIT 1")) {
-      return rs.next() ? rs.getString(1) : "CVE-none";
+            + " ON ip.package_id = f.package_id GROUP BY f.vuln_id ORDER BY n DESC, f.vuln_id")) {
+      while (rs.next()) byReach.add(rs.getString(1));
     }
+    if (byReach.isEmpty()) return List.of("CVE-none", "CVE-none");
+    return List.of(byReach.get(0), byReach.get(byReach.size() / 2));
   }
+
 }

@@ -68,6 +68,12 @@ public final class MatchService implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  /** Writes findings while the worker counts images, during large rematches only. */
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "portolan-match-writer");
+    t.setDaemon(true);
+    return t;
+  });
   /** Feed -> advisory ID -> advisory; touched only on the worker thread. */
   private final Map<String, Map<String, Advisory>> advisories = new HashMap<>();
   private final Map<String, Boolean> distroTrackers = new ConcurrentHashMap<>();
@@ -263,6 +269,16 @@ public final class MatchService implements AutoCloseable {
    */
   private int recountAll(Map<Long, List<FindingRow>> findings, Map<Long, List<Map<String, String>>> diffs,
       String cause, Instant at) {
+    Counted counted = countAll(findings, diffs, cause, at);
+    store.writeImageVulnerabilities(counted.rows(), counted.events());
+    return counted.rows().size();
+  }
+
+  private record Counted(List<ImageVulnerabilities> rows, List<VulnerabilityChange> events) {}
+
+  /** The counting half of {@link #recountAll}: reads pairs, writes nothing. */
+  private Counted countAll(Map<Long, List<FindingRow>> findings, Map<Long, List<Map<String, String>>> diffs,
+      String cause, Instant at) {
     Map<Long, Tally> tallies = new HashMap<>();
     findings.forEach((pkg, rows) -> tallies.put(pkg, Tally.of(rows)));
     Tally none = new Tally();
@@ -291,8 +307,7 @@ public final class MatchService implements AutoCloseable {
       if (d != null) image.event.add(d);
     });
     image.close();
-    store.writeImageVulnerabilities(rows, events);
-    return rows.size();
+    return new Counted(rows, events);
   }
 
   /** What one rematch changed for one image: counts, and the first changes in detail. */
@@ -377,20 +392,30 @@ public final class MatchService implements AutoCloseable {
     Map<Long, List<FindingRow>> old = store.allFindings();
     Map<Long, List<FindingRow>> changed = changed(fresh, old);
     t.mark("compare");
-    // Most full passes change little; rewriting every finding would cost more than the matching.
-    if (changed.size() > fresh.size() / 2) {
-      store.replaceAllFindings(fresh, generation);
-    } else if (!changed.isEmpty()) {
-      store.replaceFindings(changed, generation);
-    }
-    t.mark("write");
     int images = 0;
     if (changed.size() > RECOUNT_ALL_ABOVE) {
+      // A big change: writing the findings and counting the images (a read of every image's
+      // packages, against the new findings held in memory) overlap; the counts are written once
+      // the findings are committed, so they never describe findings that are not there.
+      var write = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        if (changed.size() > fresh.size() / 2) {
+          store.replaceAllFindings(fresh, generation);
+        } else {
+          store.replaceFindings(changed, generation);
+        }
+      }, writer);
       Map<Long, PackageKey> names = byId(packages);
       Map<Long, List<Map<String, String>>> diffs = new HashMap<>();
       changed.forEach((pkg, now) -> diffs.put(pkg, diff(names.get(pkg), old.getOrDefault(pkg, List.of()), now)));
-      images = recountAll(fresh, diffs, cause, Instant.now(clock));
+      Counted counted = countAll(fresh, diffs, cause, Instant.now(clock));
+      t.mark("count");
+      await(write);
+      t.mark("write");
+      store.writeImageVulnerabilities(counted.rows(), counted.events());
+      images = counted.rows().size();
     } else if (!changed.isEmpty()) {
+      store.replaceFindings(changed, generation);
+      t.mark("write");
       images = adjustImages(changed, old, byId(packages), cause);
     }
     t.mark("images");
@@ -561,5 +586,6 @@ public final class MatchService implements AutoCloseable {
   @Override
   public void close() {
     worker.shutdownNow();
+    writer.shutdownNow();
   }
 }
