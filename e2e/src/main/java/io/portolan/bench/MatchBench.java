@@ -208,6 +208,10 @@ final class MatchBench implements Callable<Integer> {
       c.setAutoCommit(false);
       try (PreparedStatement img = c.prepareStatement("INSERT INTO images (id, created, size_bytes, os, architecture,"
           + " variant, author, docker_version, config, first_seen) VALUES (?, ?, 0, 'linux', 'amd64', '', '', '', '{}', ?)");
+          PreparedStatement inv = c.prepareStatement("INSERT INTO image_inventory (image_id, units_fingerprint, status,"
+              + " os_id, os_name, os_version, os_codename, os_pretty_name, os_eol, package_count, errors, updated)"
+              + " VALUES (?, 'bench', 'COMPLETE', 'debian', 'Debian GNU/Linux', '12', 'bookworm',"
+              + " 'Debian GNU/Linux 12 (bookworm)', NULL, ?, '', ?)");
           PreparedStatement pkg = c.prepareStatement("INSERT INTO packages (id, pkg_key, type, name, version,"
               + " architecture, source_name, source_version, distro, license, purl) VALUES (?, ?, 'deb', ?, ?,"
               + " 'amd64', ?, ?, 'debian-12', '', ?)");
@@ -223,6 +227,10 @@ final class MatchBench implements Callable<Integer> {
           img.setTimestamp(2, ts);
           img.setTimestamp(3, ts);
           img.addBatch();
+          inv.setString(1, imageId);
+          inv.setInt(2, packagesPerImage);
+          inv.setTimestamp(3, ts);
+          inv.addBatch();
           int varying = packagesPerImage - base;
           for (int k = 0; k < varying; k++) {
             int swap = k + random.nextInt(order.length - k);
@@ -254,12 +262,14 @@ final class MatchBench implements Callable<Integer> {
           }
           if (im % 200 == 199) {
             img.executeBatch();
+            inv.executeBatch();
             pkg.executeBatch();
             ip.executeBatch();
             c.commit();
           }
         }
         img.executeBatch();
+        inv.executeBatch();
         pkg.executeBatch();
         ip.executeBatch();
         c.commit();

@@ -62,6 +62,14 @@ public final class MatchService implements AutoCloseable {
 
   private final Store store;
   private final Clock clock;
+  private final int recountAllAbove;
+  /**
+   * Which distinct packages each image holds, as of the inventory time stamped beside it: a full
+   * count reads only what changed since, not a million rows. Eight bytes per (image, package);
+   * touched only on the worker thread.
+   */
+  private final Map<String, long[]> membership = new HashMap<>();
+  private final Map<String, Instant> membershipStamps = new HashMap<>();
   private final Timer rematchTimer;
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "portolan-match");
@@ -82,6 +90,15 @@ public final class MatchService implements AutoCloseable {
   private long generation;
 
   public MatchService(Store store, Clock clock, MeterRegistry metrics) {
+    this(store, clock, metrics, RECOUNT_ALL_ABOVE);
+  }
+
+  /**
+   * @param recountAllAbove above this many changed packages (or images to count), all images are
+   *     counted in one pass instead of one by one; tests lower it to run that path on small data
+   */
+  public MatchService(Store store, Clock clock, MeterRegistry metrics, int recountAllAbove) {
+    this.recountAllAbove = recountAllAbove;
     this.store = store;
     this.clock = clock;
     this.rematchTimer = Timer.builder("portolan_collector_rematch_seconds")
@@ -245,7 +262,7 @@ public final class MatchService implements AutoCloseable {
       if (!everything) {
         store.forEachImageOfPackages(found.keySet(), (image, pkg) -> recount.add(image));
         // Past this many, one pass over all images is cheaper than lists of them.
-        everything = recount.size() > RECOUNT_ALL_ABOVE;
+        everything = recount.size() > recountAllAbove;
       }
     }
     if (everything) {
@@ -261,9 +278,9 @@ public final class MatchService implements AutoCloseable {
   }
 
   /**
-   * Counts every image in one streamed pass over (image, package) pairs, and records for each image
-   * the changes of its packages in {@code diffs}. A large rematch takes this path: one sequential
-   * read of the pairs beats looking up each changed package's images.
+   * Counts every image in one pass over the cached membership, and records for each image the
+   * changes of its packages in {@code diffs}. A large rematch takes this path: looking up each
+   * changed package's images would read the pairs many times over.
    *
    * @return how many images were counted
    */
@@ -284,30 +301,47 @@ public final class MatchService implements AutoCloseable {
     Tally none = new Tally();
     List<ImageVulnerabilities> rows = new ArrayList<>();
     List<VulnerabilityChange> events = new ArrayList<>();
-    var image = new Object() {
-      String id;
-      Tally tally;
-      ImageEvent event;
-
-      void close() {
-        if (id == null) return;
-        rows.add(tally.toSummary(id, at));
-        if (event.count() > 0) events.add(event.toChange(id, cause, at));
+    for (var e : currentMembership().entrySet()) {
+      Tally tally = new Tally();
+      ImageEvent event = new ImageEvent();
+      for (long pkg : e.getValue()) {
+        tally.add(tallies.getOrDefault(pkg, none), 1);
+        List<Map<String, String>> d = diffs.get(pkg);
+        if (d != null) event.add(d);
       }
-    };
-    store.forEachImagePackage(List.of(), (img, pkg) -> {
-      if (!img.equals(image.id)) {
-        image.close();
-        image.id = img;
-        image.tally = new Tally();
-        image.event = new ImageEvent();
-      }
-      image.tally.add(tallies.getOrDefault(pkg, none), 1);
-      List<Map<String, String>> d = diffs.get(pkg);
-      if (d != null) image.event.add(d);
-    });
-    image.close();
+      rows.add(tally.toSummary(e.getKey(), at));
+      if (event.count() > 0) events.add(event.toChange(e.getKey(), cause, at));
+    }
     return new Counted(rows, events);
+  }
+
+  /**
+   * The image -> packages membership, brought up to date: images whose inventory time changed (or
+   * that are new) are read again, vanished ones dropped. Another collector's writes show the same
+   * way, so the cache never needs to be told.
+   */
+  private Map<String, long[]> currentMembership() {
+    Map<String, Instant> stamps = store.inventoryStamps();
+    Set<String> stale = new HashSet<>();
+    for (var e : stamps.entrySet()) {
+      if (!e.getValue().equals(membershipStamps.get(e.getKey()))) stale.add(e.getKey());
+    }
+    membership.keySet().retainAll(stamps.keySet());
+    membershipStamps.keySet().retainAll(stamps.keySet());
+    if (!stale.isEmpty()) {
+      Map<String, List<Long>> read = new HashMap<>();
+      // Above a few thousand images, one ordered pass beats lists of IDs.
+      Collection<String> which = stale.size() > 2_000 ? List.of() : stale;
+      store.forEachImagePackage(which, (img, pkg) -> {
+        if (stale.contains(img)) read.computeIfAbsent(img, k -> new ArrayList<>()).add(pkg);
+      });
+      for (String img : stale) {
+        List<Long> pkgs = read.getOrDefault(img, List.of());
+        membership.put(img, pkgs.stream().mapToLong(Long::longValue).toArray());
+        membershipStamps.put(img, stamps.get(img));
+      }
+    }
+    return membership;
   }
 
   /** What one rematch changed for one image: counts, and the first changes in detail. */
@@ -393,7 +427,7 @@ public final class MatchService implements AutoCloseable {
     Map<Long, List<FindingRow>> changed = changed(fresh, old);
     t.mark("compare");
     int images = 0;
-    if (changed.size() > RECOUNT_ALL_ABOVE) {
+    if (changed.size() > recountAllAbove) {
       // A big change: writing the findings and counting the images (a read of every image's
       // packages, against the new findings held in memory) overlap; the counts are written once
       // the findings are committed, so they never describe findings that are not there.

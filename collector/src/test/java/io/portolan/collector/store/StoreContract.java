@@ -868,6 +868,16 @@ public abstract class StoreContract {
 
   @Test
   void vulnerabilitiesAreMatchedCountedScoredRematchedAndLocated() throws Exception {
+    vulnerabilityScenario(1_000);
+  }
+
+  /** The same scenario where every change takes the whole-fleet path (one pass over all images). */
+  @Test
+  void wholeFleetRecountsAgreeWithIncrementalOnes() throws Exception {
+    vulnerabilityScenario(0);
+  }
+
+  private void vulnerabilityScenario(int recountAllAbove) throws Exception {
     register("agent-1");
     register("agent-2");
     ImageFacts a = image("a1", "app:1");
@@ -893,7 +903,7 @@ public abstract class StoreContract {
         cve("CVE-2024-3094", "xz-utils", "", io.portolan.vuln.advisory.AffectedState.NOT_AFFECTED, "")), List.of());
 
     try (var match = new io.portolan.collector.match.MatchService(store, java.time.Clock.systemUTC(),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), recountAllAbove)) {
       match.start(Map.of("debian", true)).get();
       match.inventoriesChanged(List.of(a.id(), b.id()));
       match.awaitIdle();
@@ -962,6 +972,19 @@ public abstract class StoreContract {
       match.rematchAll("test: full");
       assertThat(store.imageVulnerabilities(a.id()).orElseThrow().total()).isEqualTo(2);
       assertThat(store.imageVulnerabilities(b.id()).orElseThrow().riskBase()).isZero();
+      // Image b is inventoried again, now with zlib too: counts follow, on either path.
+      store.ingest(List.of(new IngestBatch("agent-2", Optional.empty(), List.of(),
+          List.of(inventoryOf(b, "fp-b2", List.of(deb("libc6", "2.36-9+deb12u1", "glibc", "2.36-9+deb12u1",
+              b.layerDiffIds().get(0)), deb("zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1",
+              b.layerDiffIds().get(0))))), 2)), at(30));
+      match.inventoriesChanged(List.of(b.id()));
+      match.awaitIdle();
+      assertThat(store.imageVulnerabilities(b.id()).orElseThrow().total()).isEqualTo(1);
+      match.feedChanged("debian", true, Map.of("CVE-2023-45853",
+          cve("CVE-2023-45853", "zlib", "", io.portolan.vuln.advisory.AffectedState.UNFIXED, "high")), List.of(),
+          "test: zlib rated high").get();
+      assertThat(store.imageVulnerabilities(b.id()).orElseThrow().high()).isEqualTo(1);
+      assertThat(store.imageVulnerabilities(a.id()).orElseThrow().high()).isEqualTo(2);
       // A removed advisory takes its findings with it.
       match.feedChanged("debian", true, Map.of(), List.of("CVE-2023-38545"), "test: removal").get();
       assertThat(store.imageFindings(a.id())).extracting(f -> f.finding().vulnId()).containsExactly("CVE-2023-45853");

@@ -448,6 +448,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Map<String, Instant> inventoryStamps() {
+    return read("reading inventory times", c -> vulnerabilityJdbc.inventoryStamps(c));
+  }
+
+  @Override
   public void writeImageVulnerabilities(List<ImageVulnerabilities> summaries, List<VulnerabilityChange> changes) {
     inTransaction("writing vulnerability counts of " + summaries.size() + " images", c -> {
       vulnerabilityJdbc.writeImageVulnerabilities(c, summaries, changes);
