@@ -152,10 +152,6 @@ public final class MatchService implements AutoCloseable {
     });
   }
 
-  public Matcher matcher() {
-    return matcher;
-  }
-
   /** Called after inventories are committed: their new packages get matched and their counts computed. */
   public void inventoriesChanged(Collection<String> imageIds) {
     if (imageIds.isEmpty()) return;

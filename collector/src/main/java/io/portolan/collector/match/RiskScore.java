@@ -14,7 +14,9 @@ import io.portolan.vuln.severity.Severity;
  *
  * Severity dominates (one Critical outweighs four Mediums); a finding you can fix today counts
  * twice one you cannot; an image that runs counts twice one that only sits on disk. The score is
- * unbounded on purpose: a cap would tie the worst images together at the top of the list.
+ * unbounded on purpose: a cap would tie the worst images together at the top of the list. The
+ * exposure factor is applied where images are listed (QueryReader), since running containers
+ * change without any rematch.
  * "High priority" is any Critical or High finding with a fix available.
  */
 public final class RiskScore {
@@ -32,13 +34,6 @@ public final class RiskScore {
     return fixAvailable ? w : w / 2;
   }
 
-  public static double exposure(long runningContainers) {
-    return runningContainers > 0 ? 2 : 1;
-  }
-
-  /** The SQL form of {@link #exposure}, for sorting in the database. */
-  public static final String EXPOSURE_SQL = "CASE WHEN %s > 0 THEN 2 ELSE 1 END";
-
   public static boolean highPriority(Severity severity, boolean fixAvailable) {
     return fixAvailable && (severity == Severity.CRITICAL || severity == Severity.HIGH);
   }
@@ -55,7 +50,11 @@ public final class RiskScore {
     };
   }
 
-  public static double round(double risk) {
-    return Math.round(risk * 10) / 10.0;
+  /** The severity stored under {@code rank}. */
+  public static Severity ofRank(int rank) {
+    for (Severity s : Severity.values()) {
+      if (rank(s) == rank) return s;
+    }
+    throw new IllegalArgumentException("no severity has rank " + rank);
   }
 }

@@ -26,19 +26,15 @@ public final class AdvisoryIndex {
   private record Key(String ecosystem, String namespace, String name) {}
 
   private final Map<Key, List<Entry>> entries;
-  private final int advisoryCount;
 
-  private AdvisoryIndex(Map<Key, List<Entry>> entries, int advisoryCount) {
+  private AdvisoryIndex(Map<Key, List<Entry>> entries) {
     this.entries = entries;
-    this.advisoryCount = advisoryCount;
   }
 
   public static AdvisoryIndex build(Collection<FeedContent> feeds) {
     Map<Key, List<Entry>> entries = new HashMap<>();
-    int count = 0;
     for (FeedContent feed : feeds) {
       for (Advisory a : feed.advisories()) {
-        count++;
         if (a.withdrawn()) continue;
         List<String> filedUnder = filedUnder(a);
         for (Affected affected : a.affected()) {
@@ -51,19 +47,15 @@ public final class AdvisoryIndex {
         }
       }
     }
-    return new AdvisoryIndex(Map.copyOf(entries), count);
+    return new AdvisoryIndex(Map.copyOf(entries));
   }
 
   public static AdvisoryIndex empty() {
-    return new AdvisoryIndex(Map.of(), 0);
+    return new AdvisoryIndex(Map.of());
   }
 
   List<Entry> lookup(String ecosystem, String namespace, String name) {
     return entries.getOrDefault(new Key(ecosystem, namespace, PackageNames.normalize(ecosystem, name)), List.of());
-  }
-
-  public int advisoryCount() {
-    return advisoryCount;
   }
 
   public int entryCount() {

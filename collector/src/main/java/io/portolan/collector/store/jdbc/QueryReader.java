@@ -57,6 +57,7 @@ final class QueryReader {
         inv.package_count,
         iv.image_id AS assessed_id, iv.critical, iv.high, iv.medium, iv.low, iv.negligible, iv.unrated, iv.total,
         iv.fixable, iv.priority, iv.matched_at,
+        -- RiskScore's exposure factor: doubled while a container runs from the image.
         iv.risk_base * (CASE WHEN EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id AND c.present = TRUE
            AND c.state = 'running') THEN 2 ELSE 1 END) AS risk_score
       FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id
