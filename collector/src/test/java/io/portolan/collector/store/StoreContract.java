@@ -50,8 +50,8 @@ public abstract class StoreContract {
   protected abstract Store newStore();
 
   /**
-   * Every persisted row as text, leaving out columns a replay may legitimately move (last_seen);
-   * equal dumps mean equal stores.
+   * Every persisted row as text, leaving out columns a replay may legitimately move (last_seen, and
+   * the membership version that tells caches to look again); equal dumps mean equal stores.
    */
   protected abstract List<String> dumpWithoutLastSeen();
 
@@ -951,6 +951,23 @@ public abstract class StoreContract {
           .containsExactlyInAnyOrder("agent-1", "agent-2");
       assertThat(impact.containers()).extracting(VulnerabilityStore.AffectedContainer::name).containsExactly("web");
       assertThat(store.resolveVulnerabilityId("dsa-5514-1")).contains("CVE-2023-4911");
+      // The fleet's memberships are cached between questions: a container that stops and an image
+      // that leaves a host show in the very next answer.
+      store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(),
+          List.of(new ContainerUpserted(container("c1", "web", "a1", "exited"))), List.of(), 2),
+          new IngestBatch("agent-2", Optional.empty(), List.of(new HostChange.ImageRemoved(b.id())), List.of(), 2)),
+          T0.plusSeconds(1));
+      var after = store.impact("CVE-2023-4911", T0.minusSeconds(60), 100);
+      assertThat(List.of(after.imageCount(), after.hostCount(), after.runningContainerCount()))
+          .containsExactly(2, 1, 0);
+      assertThat(after.hosts()).extracting(VulnerabilityStore.AffectedHost::hostId).containsExactly("agent-1");
+      assertThat(after.images()).extracting(VulnerabilityStore.AffectedImage::hostCount).containsExactly(1, 1);
+      assertThat(after.containers()).isEmpty();
+      store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(),
+          List.of(new ContainerUpserted(container("c1", "web", "a1", "running"))), List.of(), 3),
+          new IngestBatch("agent-2", Optional.empty(), List.of(new HostChange.ImageUpserted(b)), List.of(), 3)),
+          T0.plusSeconds(2));
+      assertThat(store.impact("CVE-2023-4911", T0.minusSeconds(60), 100).hostCount()).isEqualTo(2);
       assertThat(store.searchVulnerabilityIds("CVE-2023-4", 10)).contains("CVE-2023-4911", "CVE-2023-45853");
 
       // The glibc fix moves down to the installed version: only glibc's packages are rematched, both

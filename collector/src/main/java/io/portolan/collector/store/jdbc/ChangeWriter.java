@@ -224,7 +224,8 @@ final class ChangeWriter {
   /** Records each agent's seq; a JDBC batch in both dialects, because its row counts find the unregistered. */
   private static void markApplied(Connection c, List<AgentWork> applies, Instant now) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE hosts SET last_seq = GREATEST(last_seq, ?), last_seen = ? WHERE id = ?")) {
+        "UPDATE hosts SET last_seq = GREATEST(last_seq, ?), last_seen = ?, membership_version = membership_version + 1"
+            + " WHERE id = ?")) {
       for (AgentWork w : applies) {
         ps.setLong(1, w.lastSeq());
         setTime(ps, 2, now);

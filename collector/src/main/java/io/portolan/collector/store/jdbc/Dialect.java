@@ -1,6 +1,9 @@
 package io.portolan.collector.store.jdbc;
 
 import io.portolan.collector.store.StoreException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -101,6 +104,21 @@ public enum Dialect {
   /** An UPDATE or DELETE per row; see {@link Bulk#keyed}. */
   Bulk keyed(String template, List<Bulk.Column> columns) {
     return Bulk.keyed(template, columns, arrays());
+  }
+
+  /**
+   * A statement whose {@code %s} is "column is one of values": one array parameter on PostgreSQL,
+   * an IN list on H2 (which takes thousands of parameters in one statement).
+   */
+  PreparedStatement anyOf(Connection c, String template, String column, List<String> values) throws SQLException {
+    if (arrays()) {
+      PreparedStatement ps = c.prepareStatement(template.formatted(column + " = ANY(?)"));
+      ps.setArray(1, c.createArrayOf("text", values.toArray()));
+      return ps;
+    }
+    PreparedStatement ps = c.prepareStatement(template.formatted(column + " IN (" + placeholders(values) + ")"));
+    for (int i = 0; i < values.size(); i++) ps.setString(i + 1, values.get(i));
+    return ps;
   }
 
   private static String insertSql(String table, List<Bulk.Column> columns, boolean arrays) {
