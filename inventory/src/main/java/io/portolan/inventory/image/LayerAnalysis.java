@@ -31,6 +31,9 @@ import java.util.Set;
 public final class LayerAnalysis {
   /** Files wanted by several analyzers are buffered in memory up to this size. */
   public static final long DEFAULT_SHARED_BUFFER_BYTES = 64L * 1024 * 1024;
+  /** Wanted files up to this size are kept while their layer is read, for hardlinks to them. */
+  static final long KEEP_FILE_BYTES = 4L * 1024 * 1024;
+  static final long KEEP_LAYER_BYTES = 64L * 1024 * 1024;
 
   private final List<Analyzer> analyzers;
   private final FindingsCache cache;
@@ -159,6 +162,13 @@ public final class LayerAnalysis {
     private final Set<String> opaque = new LinkedHashSet<>();
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
+    /**
+     * Wanted files' bytes, kept while the layer is read: in a tar a hardlink carries no content and
+     * always follows the entry it names, so this is the only place a linked file can be read again.
+     */
+    private final Map<String, byte[]> kept = new HashMap<>();
+    private final Map<String, Long> notKept = new HashMap<>();
+    private long keptBytes;
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
         Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures) {
@@ -177,6 +187,10 @@ public final class LayerAnalysis {
       }
       List<Analyzer> wanting = pending.stream().filter(a -> a.wants(entry.path())).toList();
       if (wanting.isEmpty()) {
+        return;
+      }
+      if (entry.type() == LayerEntry.Type.HARDLINK) {
+        hardlink(entry, wanting);
         return;
       }
       if (entry.type() != LayerEntry.Type.FILE) {
@@ -206,8 +220,15 @@ public final class LayerAnalysis {
               + "analyzers; read by " + fitting.get(0).name() + " only");
         }
         Analyzer a = fitting.get(0);
+        if (!keepable(entry.size())) notKept.put(entry.path(), entry.size());
         try (InputStream in = content.open(a.maxFileBytes())) {
-          analyze(a, entry, in);
+          if (keepable(entry.size())) {
+            byte[] data = in.readNBytes((int) entry.size());
+            keep(entry.path(), data);
+            analyze(a, entry, new ByteArrayInputStream(data));
+          } else {
+            analyze(a, entry, in);
+          }
         } catch (IOException e) {
           error(a, entry.path(), message(e));
         }
@@ -220,8 +241,51 @@ public final class LayerAnalysis {
         fitting.forEach(a -> error(a, entry.path(), message(e)));
         return;
       }
+      if (keepable(data.length)) {
+        keep(entry.path(), data);
+      } else {
+        notKept.put(entry.path(), (long) data.length);
+      }
       for (Analyzer a : fitting) {
         analyze(a, entry, new ByteArrayInputStream(data));
+      }
+    }
+
+    private boolean keepable(long size) {
+      return size <= KEEP_FILE_BYTES && keptBytes + size <= KEEP_LAYER_BYTES;
+    }
+
+    private void keep(String path, byte[] data) {
+      byte[] before = kept.put(path, data);
+      keptBytes += data.length - (before == null ? 0 : before.length);
+      notKept.remove(path);
+    }
+
+    /**
+     * A hardlink at a wanted path is that path's file, with the content of the entry it names; the
+     * overlay2 source sees the same file as a plain one, and both sources must agree.
+     */
+    private void hardlink(LayerEntry entry, List<Analyzer> wanting) {
+      byte[] data = kept.get(entry.linkTarget());
+      if (data == null) {
+        Long size = notKept.get(entry.linkTarget());
+        String why = size != null
+            ? entry.linkTarget() + " (" + size + " bytes) was too large to keep for a second reading"
+            : "no analyzer wanted " + entry.linkTarget() + " when the stream passed it";
+        for (Analyzer a : wanting) {
+          error(a, entry.path(), entry.path() + " is a hardlink to " + entry.linkTarget() + " and " + why
+              + "; not read");
+        }
+        return;
+      }
+      LayerEntry file = new LayerEntry(entry.path(), LayerEntry.Type.FILE, data.length, entry.mode(), "");
+      for (Analyzer a : wanting) {
+        if (data.length > a.maxFileBytes()) {
+          error(a, entry.path(), entry.path() + " is " + data.length + " bytes, larger than the "
+              + a.maxFileBytes() + "-byte limit of " + a.name() + "; not read");
+        } else {
+          analyze(a, file, new ByteArrayInputStream(data));
+        }
       }
     }
 

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,6 +147,35 @@ class LayerAnalysisTest {
     LayerFindings s = result.findings().stream().filter(x -> x.analyzer().equals("second")).findFirst().orElseThrow();
     assertThat(s.files()).singleElement().satisfies(x -> assertThat(x.packages()).extracting(Package::name)
         .containsExactly("a", "b"));
+  }
+
+  @Test
+  void aHardlinkAtAWantedPathIsReadWithItsTargetsContent() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      put(tar, "db/status", "a\nb\n".getBytes(StandardCharsets.UTF_8));
+      put(tar, "other/x", "c\n".getBytes(StandardCharsets.UTF_8));
+      for (String[] link : new String[][] {{"db/copy", "db/status"}, {"db/other", "other/x"}}) {
+        TarArchiveEntry e = new TarArchiveEntry(link[0], TarConstants.LF_LINK);
+        e.setLinkName(link[1]);
+        tar.putArchiveEntry(e);
+        tar.closeArchiveEntry();
+      }
+    }
+    byte[] l0 = out.toByteArray();
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 1024);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(a), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
+
+    LayerFindings f = result.findings().get(0);
+    assertThat(f.files()).filteredOn(x -> x.path().equals("db/copy")).singleElement()
+        .satisfies(x -> assertThat(x.packages()).extracting(Package::name).containsExactly("a", "b"));
+    // other/x passed unread, so its link cannot be read: an error that says so, not a silent gap.
+    assertThat(f.files()).extracting(FileFindings::path).doesNotContain("db/other");
+    assertThat(f.errors()).singleElement().satisfies(e -> {
+      assertThat(e.path()).isEqualTo("db/other");
+      assertThat(e.message()).contains("hardlink to other/x", "no analyzer wanted other/x");
+    });
   }
 
   @Test
