@@ -9,7 +9,7 @@ import org.slf4j.Logger;
  * Logs a repeated condition once per interval per key, with the count of suppressed repeats, so a
  * misbehaving agent cannot flood the operator's log.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
   private record Window(long startMillis, int suppressed) {}
 
   private final Logger log;
@@ -17,13 +17,13 @@ final class RateLimitedLog {
   private final long intervalMillis;
   private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
-  RateLimitedLog(Logger log, Clock clock, Duration interval) {
+  public RateLimitedLog(Logger log, Clock clock, Duration interval) {
     this.log = log;
     this.clock = clock;
     this.intervalMillis = interval.toMillis();
   }
 
-  void warn(String key, String message) {
+  public void warn(String key, String message) {
     long now = clock.millis();
     int[] suppressed = {-1};
     windows.compute(key, (k, w) -> {

@@ -24,6 +24,10 @@ import io.portolan.collector.store.Queries.ImageQuery;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositoryQuery;
 import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.ScheduleStore.ScheduleDefinition;
+import io.portolan.collector.store.ScheduleStore.ScheduleEvent;
+import io.portolan.collector.store.ScheduleStore.ScheduleFiring;
+import io.portolan.collector.store.ScheduleStore.StoredSchedule;
 import io.portolan.collector.store.Store;
 import io.portolan.collector.store.StoreException;
 import java.sql.Connection;
@@ -59,6 +63,7 @@ public final class JdbcStore implements Store {
   private final QueryReader reader = new QueryReader();
   private final InventoryJdbc inventoryJdbc = new InventoryJdbc();
   private final VulnerabilityJdbc vulnerabilityJdbc;
+  private final ScheduleJdbc scheduleJdbc = new ScheduleJdbc();
 
   private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect) {
     this.dataSource = dataSource;
@@ -153,8 +158,12 @@ public final class JdbcStore implements Store {
    * with another agent's identical insert (or a deadlock) is simply run again.
    */
   private <T> T inTransaction(String what, Work<T> work) {
+    return inTransaction(what, ATTEMPTS, work);
+  }
+
+  private <T> T inTransaction(String what, int attempts, Work<T> work) {
     SQLException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    for (int attempt = 1; attempt <= attempts; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
         try {
@@ -172,7 +181,8 @@ public final class JdbcStore implements Store {
         last = e;
       }
     }
-    throw new StoreException(what + " failed after " + ATTEMPTS + " attempts: " + rootMessage(last), last);
+    if (attempts == 1) throw new StoreException(what + " failed: " + rootMessage(last), last);
+    throw new StoreException(what + " failed after " + attempts + " attempts: " + rootMessage(last), last);
   }
 
   private static boolean retryable(SQLException e) {
@@ -479,6 +489,52 @@ public final class JdbcStore implements Store {
   @Override
   public Page<VulnerabilityChange> vulnerabilityChanges(Optional<String> imageId, PageRequest page) {
     return read("listing vulnerability changes", c -> vulnerabilityJdbc.changes(c, imageId, page));
+  }
+
+  // ---- schedules
+
+  @Override
+  public Page<StoredSchedule> schedules(PageRequest page) {
+    return read("listing schedules", c -> scheduleJdbc.list(c, page));
+  }
+
+  @Override
+  public Optional<StoredSchedule> schedule(String id) {
+    return read("reading schedule " + id, c -> scheduleJdbc.get(c, id));
+  }
+
+  @Override
+  public void createSchedule(String id, ScheduleDefinition definition, Optional<Instant> nextRunAt, Instant now) {
+    inTransaction("creating schedule " + definition.name(), c -> {
+      scheduleJdbc.create(c, id, definition, nextRunAt, now);
+      return null;
+    });
+  }
+
+  @Override
+  public boolean updateSchedule(String id, ScheduleDefinition definition, Optional<Instant> nextRunAt, Instant now) {
+    return inTransaction("updating schedule " + id, c -> scheduleJdbc.update(c, id, definition, nextRunAt, now));
+  }
+
+  @Override
+  public boolean deleteSchedule(String id) {
+    return inTransaction("deleting schedule " + id, c -> scheduleJdbc.delete(c, id));
+  }
+
+  @Override
+  public boolean fireDueSchedule(Instant now, String collectorId, ScheduleFiring firing) {
+    // Once only: the firing may already have started a job, and a retry would start another.
+    return inTransaction("firing a due schedule", 1, c -> scheduleJdbc.fireOne(c, now, collectorId, firing));
+  }
+
+  @Override
+  public Optional<Instant> nextScheduleWake() {
+    return read("reading the next schedule time", scheduleJdbc::nextWake);
+  }
+
+  @Override
+  public Page<ScheduleEvent> scheduleEvents(String scheduleId, PageRequest page) {
+    return read("reading the events of schedule " + scheduleId, c -> scheduleJdbc.events(c, scheduleId, page));
   }
 
   @Override
