@@ -1008,6 +1008,176 @@ public abstract class StoreContract {
     }
   }
 
+  // ---- schedules
+
+  private static ScheduleStore.ScheduleDefinition scheduleDef(String name, boolean enabled) {
+    return new ScheduleStore.ScheduleDefinition(name, enabled, "HOSTS", List.of("host-1", "host two"),
+        List.of("vulnerabilities"), true,
+        new ScheduleStore.RecurrenceColumns("WEEKLY", Optional.of(java.time.LocalTime.of(2, 30)), Optional.empty(),
+            Optional.empty(), List.of(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.FRIDAY), Optional.empty()),
+        "Europe/Berlin", Optional.of(new ScheduleStore.WindowColumns(java.time.LocalTime.of(22, 0),
+            java.time.LocalTime.of(4, 0), "PAUSE")));
+  }
+
+  /** A firing that starts job {@code job} and moves the next run a day on. */
+  private static ScheduleStore.Fired started(ScheduleStore.StoredSchedule s, String job, Instant at) {
+    var st = s.state();
+    return new ScheduleStore.Fired(new ScheduleStore.RunState(st.nextRunAt().map(t -> t.plusSeconds(86_400)),
+        Optional.of(at.plusSeconds(3_600)), false, Optional.of(job), Optional.of(at), Optional.of("SUBMITTED"),
+        "late", Optional.of(at)), List.of(new ScheduleStore.NewEvent(at, "SUBMITTED", Optional.of(job), "")));
+  }
+
+  @Test
+  void schedulesAreStoredListedUpdatedAndDeleted() {
+    var def = scheduleDef("nightly", true);
+    store.createSchedule("s1", def, Optional.of(at(100)), T0);
+    store.createSchedule("s0", scheduleDef("another", false), Optional.empty(), T0);
+    var s = store.schedule("s1").orElseThrow();
+    assertThat(s.definition()).isEqualTo(def);
+    assertThat(s.state()).isEqualTo(ScheduleStore.RunState.initial(Optional.of(at(100))));
+    assertThat(s.created()).isEqualTo(T0);
+    assertThat(store.schedules(PageRequest.FIRST).items()).extracting(ScheduleStore.StoredSchedule::id)
+        .containsExactly("s0", "s1");
+    assertThat(store.schedules(new PageRequest(2, 1)).items()).extracting(ScheduleStore.StoredSchedule::id)
+        .containsExactly("s1");
+    assertThat(store.schedules(new PageRequest(2, 1)).total()).isEqualTo(2);
+    assertThat(store.schedule("nope")).isEmpty();
+
+    assertThatThrownBy(() -> store.createSchedule("s2", scheduleDef("nightly", true), Optional.empty(), T0))
+        .isInstanceOf(ScheduleStore.NameTaken.class).hasMessage("a schedule named 'nightly' already exists");
+    assertThatThrownBy(() -> store.updateSchedule("s0", scheduleDef("nightly", true), Optional.empty(), T0))
+        .isInstanceOf(ScheduleStore.NameTaken.class);
+
+    var cron = new ScheduleStore.ScheduleDefinition("nightly", true, "ALL_IMAGES", List.of(), List.of("vulnerabilities"),
+        false, new ScheduleStore.RecurrenceColumns("CRON", Optional.empty(), Optional.empty(), Optional.empty(),
+            List.of(), Optional.of("0 3 * * 1-5")), "UTC", Optional.empty());
+    assertThat(store.updateSchedule("s1", cron, Optional.of(at(200)), at(5))).isTrue();
+    s = store.schedule("s1").orElseThrow();
+    assertThat(s.definition()).isEqualTo(cron);
+    assertThat(s.state().nextRunAt()).contains(at(200));
+    assertThat(s.updated()).isEqualTo(at(5));
+    assertThat(s.created()).isEqualTo(T0);
+    var every = new ScheduleStore.ScheduleDefinition("every", true, "IMAGES", List.of("sha256:aa"),
+        List.of("vulnerabilities"), false, new ScheduleStore.RecurrenceColumns("EVERY_DAYS",
+            Optional.of(java.time.LocalTime.of(23, 59)), Optional.of(15), Optional.of(java.time.LocalDate.of(2024, 2, 29)),
+            List.of(), Optional.empty()), "America/New_York", Optional.empty());
+    assertThat(store.updateSchedule("s0", every, Optional.empty(), at(6))).isTrue();
+    assertThat(store.schedule("s0").orElseThrow().definition()).isEqualTo(every);
+    assertThat(store.updateSchedule("nope", cron, Optional.empty(), at(5))).isFalse();
+
+    assertThat(store.deleteSchedule("s1")).isTrue();
+    assertThat(store.deleteSchedule("s1")).isFalse();
+    assertThat(store.schedule("s1")).isEmpty();
+  }
+
+  @Test
+  void aDueScheduleIsClaimedOnceAndItsStateAndEventsWritten() {
+    store.createSchedule("due", scheduleDef("due", true), Optional.of(at(10)), T0);
+    store.createSchedule("later", scheduleDef("later", true), Optional.of(at(1_000)), T0);
+    store.createSchedule("off", scheduleDef("off", false), Optional.of(at(5)), T0);
+    assertThat(store.nextScheduleWake()).contains(at(10));
+    assertThat(store.fireDueSchedule(at(9), "c1", s -> { throw new AssertionError("nothing is due"); })).isFalse();
+
+    List<String> seen = new ArrayList<>();
+    assertThat(store.fireDueSchedule(at(10), "c1", s -> {
+      seen.add(s.id());
+      return started(s, "job-1", at(10));
+    })).isTrue();
+    assertThat(seen).containsExactly("due");
+    assertThat(store.fireDueSchedule(at(10), "c1", s -> { throw new AssertionError("already fired"); })).isFalse();
+    var st = store.schedule("due").orElseThrow().state();
+    assertThat(st.nextRunAt()).contains(at(10 + 86_400));
+    assertThat(st.windowDueAt()).contains(at(10 + 3_600));
+    assertThat(st.lastJobId()).contains("job-1");
+    assertThat(st.lastOutcome()).contains("SUBMITTED");
+    assertThat(st.lastDetail()).isEqualTo("late");
+    assertThat(store.nextScheduleWake()).contains(at(1_000));
+
+    // The window decision is due on its own, even for a schedule that is disabled meanwhile.
+    store.updateSchedule("due", scheduleDef("due", false), Optional.of(at(10 + 86_400)), at(11));
+    var after = store.schedule("due").orElseThrow().state();
+    assertThat(after.windowDueAt()).contains(at(11));
+    assertThat(after.lastJobId()).contains("job-1");
+    assertThat(store.fireDueSchedule(at(12), "c2", s -> new ScheduleStore.Fired(
+        new ScheduleStore.RunState(s.state().nextRunAt(), Optional.empty(), true, s.state().lastJobId(),
+            s.state().lastStartedAt(), Optional.of("PAUSED"), "", Optional.of(at(12))),
+        List.of(new ScheduleStore.NewEvent(at(12), "PAUSED", s.state().lastJobId(), "window ended"))))).isTrue();
+    var events = store.scheduleEvents("due", PageRequest.FIRST);
+    assertThat(events.total()).isEqualTo(2);
+    assertThat(events.items()).extracting(ScheduleStore.ScheduleEvent::seq).containsExactly(2L, 1L);
+    assertThat(events.items().get(0)).isEqualTo(new ScheduleStore.ScheduleEvent("due", 2, at(12), "PAUSED",
+        Optional.of("job-1"), "window ended", "c2"));
+    assertThat(events.items().get(1).collectorId()).isEqualTo("c1");
+    assertThat(store.schedule("due").orElseThrow().state().jobPaused()).isTrue();
+  }
+
+  @Test
+  void aScheduleHeldByOneClaimIsSkippedByAnotherWhichTakesTheNextDueOne() throws Exception {
+    store.createSchedule("a", scheduleDef("a", true), Optional.of(at(1)), T0);
+    store.createSchedule("b", scheduleDef("b", true), Optional.of(at(2)), T0);
+    var holding = new java.util.concurrent.CountDownLatch(1);
+    var release = new java.util.concurrent.CountDownLatch(1);
+    var fired = java.util.Collections.synchronizedList(new ArrayList<String>());
+    var first = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      var slow = first.submit(() -> store.fireDueSchedule(at(10), "c1", s -> {
+        fired.add("c1:" + s.id());
+        holding.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        return started(s, "job-a", at(10));
+      }));
+      assertThat(holding.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // Another collector, meanwhile: "a" is locked, so it takes "b"; then nothing is left for it.
+      assertThat(store.fireDueSchedule(at(10), "c2", s -> {
+        fired.add("c2:" + s.id());
+        return started(s, "job-b", at(10));
+      })).isTrue();
+      assertThat(store.fireDueSchedule(at(10), "c2", s -> {
+        fired.add("c2 again:" + s.id());
+        return started(s, "job-x", at(10));
+      })).isFalse();
+      release.countDown();
+      assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } finally {
+      release.countDown();
+      first.shutdownNow();
+    }
+    assertThat(fired).containsExactly("c1:a", "c2:b");
+    // Once "a" is released its slot has moved on: nobody fires it again.
+    assertThat(store.fireDueSchedule(at(10), "c2", s -> { throw new AssertionError("fired twice: " + s.id()); }))
+        .isFalse();
+    assertThat(store.schedule("a").orElseThrow().state().lastJobId()).contains("job-a");
+  }
+
+  @Test
+  void aFiringThatFailsLeavesTheScheduleAsItWas() {
+    store.createSchedule("s", scheduleDef("s", true), Optional.of(at(1)), T0);
+    assertThatThrownBy(() -> store.fireDueSchedule(at(10), "c1", s -> { throw new IllegalStateException("boom"); }))
+        .hasMessage("boom");
+    assertThat(store.schedule("s").orElseThrow().state()).isEqualTo(ScheduleStore.RunState.initial(Optional.of(at(1))));
+    assertThat(store.scheduleEvents("s", PageRequest.FIRST).total()).isZero();
+  }
+
+  @Test
+  void scheduleEventsAreTrimmedToTheNewest() {
+    store.createSchedule("s", scheduleDef("s", true), Optional.of(at(0)), T0);
+    for (int i = 0; i < 210; i++) {
+      int n = i;
+      assertThat(store.fireDueSchedule(at(n), "c1", s -> new ScheduleStore.Fired(
+          new ScheduleStore.RunState(Optional.of(at(n + 1)), Optional.empty(), false, Optional.empty(),
+              Optional.empty(), Optional.of("SKIPPED"), "", Optional.of(at(n))),
+          List.of(new ScheduleStore.NewEvent(at(n), "SKIPPED", Optional.empty(), "#" + n))))).isTrue();
+    }
+    var page = store.scheduleEvents("s", new PageRequest(1, 500));
+    assertThat(page.total()).isEqualTo(200);
+    assertThat(page.items().get(0).detail()).isEqualTo("#209");
+    assertThat(page.items().get(199).detail()).isEqualTo("#10");
+  }
+
   @Test
   void checkAnswers() {
     store.check();

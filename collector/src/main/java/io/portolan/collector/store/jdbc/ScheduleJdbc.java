@@ -87,6 +87,7 @@ final class ScheduleJdbc {
 
   boolean update(Connection c, String id, ScheduleDefinition d, Optional<Instant> nextRunAt, Instant now)
       throws SQLException {
+    if (get(c, id).isEmpty()) return false;
     refuseTakenName(c, d.name(), Optional.of(id));
     // A job the schedule tracks is looked at again right away, under the new window (or none).
     try (PreparedStatement ps = c.prepareStatement("UPDATE schedules SET name = ?, enabled = ?, scope_kind = ?,"
