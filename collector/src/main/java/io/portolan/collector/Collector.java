@@ -10,6 +10,10 @@ import io.portolan.collector.api.RestApi;
 import io.portolan.collector.ingest.AgentStreamService;
 import io.portolan.collector.ingest.AgentVersionPolicy;
 import io.portolan.collector.match.MatchService;
+import io.portolan.collector.scan.ScanJobs;
+import io.portolan.collector.scan.ScansUnavailable;
+import io.portolan.collector.schedule.ScheduleService;
+import io.portolan.collector.schedule.Scheduler;
 import io.portolan.collector.store.Store;
 import io.portolan.collector.store.jdbc.DatabaseSettings;
 import io.portolan.collector.store.jdbc.JdbcStore;
@@ -41,10 +45,21 @@ public final class Collector implements AutoCloseable {
   private PrometheusMeterRegistry metrics;
   private MatchService match;
   private FeedService feeds;
+  private ScanJobs scanJobs = new ScansUnavailable();
+  private Scheduler scheduler;
 
   public Collector(CollectorConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
+  }
+
+  /**
+   * The scan service that schedules submit to; until one is plugged in, scans are refused with a
+   * clear reason. Call before {@link #start()}.
+   */
+  public Collector scanJobs(ScanJobs jobs) {
+    this.scanJobs = jobs;
+    return this;
   }
 
   /** The version of this build, e.g. "0.1.0-SNAPSHOT". */
@@ -76,8 +91,9 @@ public final class Collector implements AutoCloseable {
     feeds = new FeedService(store, match, clock, config.dataDir().resolve("feeds"), config.feeds());
     match.start(feeds.storedFeedKinds());
     String version = version();
+    String collectorId = UUID.randomUUID().toString();
     ingest = new AgentStreamService(store, clock, new AgentVersionPolicy(version),
-        new AgentStreamService.Settings(UUID.randomUUID().toString(), config.heartbeatInterval(), config.maxInFlight(),
+        new AgentStreamService.Settings(collectorId, config.heartbeatInterval(), config.maxInFlight(),
             config.maxMessageBytes(), writerThreads(db)),
         metrics);
     ingest.onInventories(match::inventoriesChanged);
@@ -95,7 +111,9 @@ public final class Collector implements AutoCloseable {
           + config.grpcPort() + ": " + e.getMessage(), e);
     }
     feeds.start();
-    RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds);
+    scheduler = new Scheduler(store, scanJobs, clock, collectorId, Scheduler.DEFAULT_MAX_SLEEP).start();
+    RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds,
+        new ScheduleService(store, scanJobs, clock, scheduler::wake));
     try {
       http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
     } catch (RuntimeException e) {
@@ -130,6 +148,10 @@ public final class Collector implements AutoCloseable {
 
   public FeedService feeds() {
     return feeds;
+  }
+
+  public Scheduler scheduler() {
+    return scheduler;
   }
 
   ApiServer.Health health() {
@@ -176,6 +198,7 @@ public final class Collector implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    if (scheduler != null) scheduler.close();
     if (feeds != null) feeds.close();
     if (match != null) match.close();
     if (store != null) store.close();

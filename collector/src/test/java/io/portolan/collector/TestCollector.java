@@ -1,5 +1,6 @@
 package io.portolan.collector;
 
+import io.portolan.collector.scan.ScanJobs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +20,11 @@ public final class TestCollector implements AutoCloseable {
 
   public TestCollector(CollectorConfig config, Clock clock) {
     this.collector = new Collector(config, clock).start();
+  }
+
+  /** With {@code jobs} as the scan service that schedules submit to. */
+  public TestCollector(CollectorConfig config, Clock clock, ScanJobs jobs) {
+    this.collector = new Collector(config, clock).scanJobs(jobs).start();
   }
 
   /** The HTTP status and body of a GET. */
@@ -46,6 +52,22 @@ public final class TestCollector implements AutoCloseable {
       return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body());
     } catch (Exception e) {
       throw new IllegalStateException("POST " + pathAndQuery + " failed", e);
+    }
+  }
+
+  /** The HTTP status and body of any request; {@code body} may be null for none. */
+  public Response send(String method, String pathAndQuery, String body) {
+    try {
+      HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+          : HttpRequest.BodyPublishers.ofString(body);
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + collector.httpPort() + pathAndQuery))
+              .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json").method(method, publisher)
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(method + " " + pathAndQuery + " failed", e);
     }
   }
 

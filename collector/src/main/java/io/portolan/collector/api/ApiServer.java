@@ -37,11 +37,17 @@ public final class ApiServer implements AutoCloseable {
     for (Endpoint e : endpoints) {
       io.javalin.http.Handler handler = ctx -> {
         Object body = e.handler().handle(new Request(ctx, e.params()));
+        ctx.status(e.status());
+        if (e.status() == 204) return;
         if (body instanceof RawBody raw) ctx.contentType(raw.contentType()).result(raw.body());
         else ctx.json(body);
       };
-      if (e.method() == Endpoint.Method.POST) app.post(e.path(), handler);
-      else app.get(e.path(), handler);
+      switch (e.method()) {
+        case GET -> app.get(e.path(), handler);
+        case POST -> app.post(e.path(), handler);
+        case PUT -> app.put(e.path(), handler);
+        case DELETE -> app.delete(e.path(), handler);
+      }
     }
     app.get(RestApi.PREFIX + "/openapi.json", ctx -> ctx.json(openApi));
     // Until the console lands, the root points people at what there is.

@@ -44,8 +44,12 @@ public final class OpenApiDocument {
         ObjectNode rb = get.putObject("requestBody");
         rb.put("description", e.body());
         rb.put("required", true);
-        rb.putObject("content").putObject("application/octet-stream").putObject("schema").put("type", "string")
-            .put("format", "binary");
+        if (e.bodyType() == byte[].class) {
+          rb.putObject("content").putObject("application/octet-stream").putObject("schema").put("type", "string")
+              .put("format", "binary");
+        } else {
+          rb.putObject("content").putObject("application/json").set("schema", schemaOf(e.bodyType()));
+        }
       }
       get.put("summary", e.summary());
       ArrayNode params = get.putArray("parameters");
@@ -61,8 +65,12 @@ public final class OpenApiDocument {
         if (!p.defaultValue().isEmpty()) schema.put("default", p.defaultValue());
       }
       ObjectNode responses = get.putObject("responses");
-      responses.putObject("200").put("description", "OK").putObject("content")
-          .putObject("application/json").set("schema", schemaOf(e.response()));
+      if (e.status() == 204) {
+        responses.putObject("204").put("description", "Done; no content");
+      } else {
+        responses.putObject(Integer.toString(e.status())).put("description", e.status() == 201 ? "Created" : "OK")
+            .putObject("content").putObject("application/json").set("schema", schemaOf(e.response()));
+      }
       responses.set("400", problem("The request is malformed; the detail says which parameter and why"));
       if (e.path().contains("{")) responses.set("404", problem("No such object"));
     }

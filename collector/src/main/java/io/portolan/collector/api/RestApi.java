@@ -7,6 +7,7 @@ import static io.portolan.collector.api.Param.path;
 import static io.portolan.collector.api.Param.query;
 
 import io.portolan.collector.advisory.FeedService;
+import io.portolan.collector.schedule.ScheduleService;
 import io.portolan.collector.store.InventoryStore.PackageQuery;
 import io.portolan.collector.store.InventoryStore.PackageView;
 import io.portolan.collector.store.Page;
@@ -48,13 +49,16 @@ public final class RestApi {
   private final Duration offlineAfter;
   private final String version;
   private final VulnerabilityApi vulnerabilities;
+  private final ScheduleApi schedules;
 
-  public RestApi(Store store, Clock clock, Duration offlineAfter, String version, FeedService feeds) {
+  public RestApi(Store store, Clock clock, Duration offlineAfter, String version, FeedService feeds,
+      ScheduleService schedules) {
     this.version = version;
     this.store = store;
     this.clock = clock;
     this.offlineAfter = offlineAfter;
     this.vulnerabilities = new VulnerabilityApi(store, feeds, this::imageId, this::onlineSince);
+    this.schedules = new ScheduleApi(schedules, clock);
   }
 
   private static final Param PAGE = integer("page", "Page number, from 1", 1);
@@ -157,6 +161,7 @@ public final class RestApi {
     e.add(new Endpoint(PREFIX + "/repositories", "Repositories with their tag, image and host counts",
         List.of(query("search", "Repository substring"), PAGE, SIZE), pageOf(RepositorySummary.class),
         r -> store.repositories(new RepositoryQuery(r.text("search"), r.page()))));
+    e.addAll(schedules.endpoints());
     return e;
   }
 

@@ -7,18 +7,18 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that stands still until the test moves it. */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
   private volatile Instant now;
 
-  TestClock(String start) {
+  public TestClock(String start) {
     this.now = Instant.parse(start);
   }
 
-  void set(String instant) {
+  public void set(String instant) {
     now = Instant.parse(instant);
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
