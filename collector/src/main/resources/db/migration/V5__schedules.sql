@@ -36,6 +36,8 @@ CREATE TABLE schedules (
     last_outcome     VARCHAR(32),
     last_detail      VARCHAR,
     last_outcome_at  TIMESTAMP WITH TIME ZONE,
+    -- The seq of the schedule's newest event (events are numbered under the row lock).
+    event_seq        BIGINT                   NOT NULL,
     created_at       TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_at       TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT schedules_name_key UNIQUE (name)

@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
  * {@code RESULT} line, and stops everything it started, also on failure or Ctrl-C.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory, match.",
+    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory, match, schedules.",
     subcommands = {IngestBench.class, EventLatencyBench.class, AgentIdleBench.class, InventoryBench.class,
-        MatchBench.class})
+        MatchBench.class, ScheduleBench.class})
 public final class Bench implements Runnable {
   @Spec CommandSpec spec;
 

@@ -84,16 +84,15 @@ public final class Scheduler implements AutoCloseable {
    * @return how many schedules were acted on
    */
   public int runDue() {
-    int n = 0;
-    while (n < MAX_PER_PASS && store.fireDueSchedule(clock.instant(), collectorId, this::fire)) n++;
-    return n;
+    return store.fireDueSchedules(clock.instant(), collectorId, MAX_PER_PASS, this::fire);
   }
 
   private void loop() {
     while (!closed) {
       Duration sleep = maxSleep;
       try {
-        runDue();
+        // A full pass means more may be due: go again without sleeping.
+        if (runDue() == MAX_PER_PASS) continue;
         Optional<Instant> next = store.nextScheduleWake();
         if (next.isPresent()) {
           Duration until = Duration.between(clock.instant(), next.get());

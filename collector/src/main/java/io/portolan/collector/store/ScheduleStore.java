@@ -40,15 +40,23 @@ public interface ScheduleStore {
   boolean deleteSchedule(String id);
 
   /**
-   * Claims one schedule that needs the firing loop at {@code now} (enabled with next_run_at due, or
-   * with window_due_at due) and that no other collector holds ({@code FOR UPDATE SKIP LOCKED}),
-   * hands it to {@code firing} while holding its row lock, and writes back the state and events it
-   * returns in the same transaction. Two collectors therefore never act on the same slot. The
-   * transaction is not retried: {@code firing} may have started a job.
+   * Fires up to {@code max} schedules that need the firing loop at {@code now} (enabled with
+   * next_run_at due, or with window_due_at due), each in a transaction of its own: the schedule's row
+   * is locked with {@code FOR UPDATE SKIP LOCKED} and its due condition checked again, so a row
+   * another collector holds or has just advanced is passed over; {@code firing} decides while the
+   * lock is held, and the state and events it returns are written in the same transaction. Two
+   * collectors therefore never act on the same slot. A transaction is not retried: {@code firing}
+   * may have started a job.
    *
-   * @return false when nothing was due, or everything due is held by another collector
+   * @return how many schedules were fired; fewer than {@code max} means nothing else is due that
+   *     another collector does not hold
    */
-  boolean fireDueSchedule(Instant now, String collectorId, ScheduleFiring firing);
+  int fireDueSchedules(Instant now, String collectorId, int max, ScheduleFiring firing);
+
+  /** {@link #fireDueSchedules} for one schedule; false if none was due and free. */
+  default boolean fireDueSchedule(Instant now, String collectorId, ScheduleFiring firing) {
+    return fireDueSchedules(now, collectorId, 1, firing) == 1;
+  }
 
   /** The earliest instant at which some schedule will need the firing loop. */
   Optional<Instant> nextScheduleWake();

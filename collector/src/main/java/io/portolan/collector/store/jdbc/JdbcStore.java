@@ -522,9 +522,22 @@ public final class JdbcStore implements Store {
   }
 
   @Override
-  public boolean fireDueSchedule(Instant now, String collectorId, ScheduleFiring firing) {
-    // Once only: the firing may already have started a job, and a retry would start another.
-    return inTransaction("firing a due schedule", 1, c -> scheduleJdbc.fireOne(c, now, collectorId, firing));
+  public int fireDueSchedules(Instant now, String collectorId, int max, ScheduleFiring firing) {
+    int fired = 0;
+    while (fired < max) {
+      // A full batch even for one firing: the first candidates may be held by another collector.
+      List<String> candidates = read("finding due schedules",
+          c -> scheduleJdbc.dueCandidates(c, now, ScheduleJdbc.CANDIDATES));
+      int before = fired;
+      for (String id : candidates) {
+        // Once only: the firing may already have started a job, and a retry would start another.
+        if (inTransaction("firing schedule " + id, 1, c -> scheduleJdbc.fireIfDue(c, id, now, collectorId, firing)))
+          fired++;
+        if (fired == max) break;
+      }
+      if (candidates.size() < ScheduleJdbc.CANDIDATES || fired == before) break;
+    }
+    return fired;
   }
 
   @Override

@@ -33,13 +33,14 @@ import java.util.Optional;
 final class ScheduleJdbc {
   /** Events kept per schedule; older ones are trimmed as new ones arrive. */
   static final int EVENTS_KEPT = 200;
-  /** Due schedules looked at per claim; the rest wait for the next claim of the same loop. */
-  private static final int CANDIDATES = 50;
+  /** Due schedules read per candidate query. */
+  static final int CANDIDATES = 200;
 
   private static final String COLUMNS = "id, name, enabled, scope_kind, scope_ids, categories, force_rescan,"
       + " recurrence, at_time, every_days, start_date, weekdays, cron, time_zone, window_start, window_end,"
       + " window_policy, next_run_at, window_due_at, job_paused, last_job_id, last_started_at, last_outcome,"
       + " last_detail, last_outcome_at, created_at, updated_at";
+  /** Needs the firing loop: a slot is due, or the tracked job needs a window decision. */
   private static final String DUE = "((enabled AND next_run_at <= ?) OR window_due_at <= ?)";
 
   Page<StoredSchedule> list(Connection c, PageRequest page) throws SQLException {
@@ -74,8 +75,8 @@ final class ScheduleJdbc {
     refuseTakenName(c, d.name(), Optional.empty());
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO schedules (id, name, enabled, scope_kind, scope_ids,"
         + " categories, force_rescan, recurrence, at_time, every_days, start_date, weekdays, cron, time_zone,"
-        + " window_start, window_end, window_policy, next_run_at, job_paused, created_at, updated_at)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)")) {
+        + " window_start, window_end, window_policy, next_run_at, job_paused, event_seq, created_at, updated_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 0, ?, ?)")) {
       ps.setString(1, id);
       int i = bindDefinition(ps, 2, d);
       setTime(ps, i++, nextRunAt.orElse(null));
@@ -119,40 +120,53 @@ final class ScheduleJdbc {
   }
 
   /**
-   * Candidates are read without locks, then locked one at a time with the due condition checked
-   * again: a row another collector holds is skipped, and a row it has just advanced no longer
-   * matches. (A single {@code LIMIT 1 ... SKIP LOCKED} would do on PostgreSQL, but H2 applies the
-   * limit before skipping, so a held first row would hide every other due one.)
+   * Schedules due at {@code now}, the most overdue first, read without locks: each is then locked
+   * and checked again by {@link #fireIfDue}. Two index range scans, so a pass costs the same
+   * however many schedules are not due.
    */
-  boolean fireOne(Connection c, Instant now, String collectorId, ScheduleFiring firing) throws SQLException {
-    List<String> candidates = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT id FROM schedules WHERE " + DUE
-        + " ORDER BY LEAST(COALESCE(next_run_at, window_due_at), COALESCE(window_due_at, next_run_at)), id"
-        + " LIMIT " + CANDIDATES)) {
-      setTime(ps, 1, now);
-      setTime(ps, 2, now);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) candidates.add(rs.getString(1));
-      }
-    }
-    for (String id : candidates) {
-      StoredSchedule claimed;
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM schedules WHERE id = ? AND " + DUE
-          + " FOR UPDATE SKIP LOCKED")) {
-        ps.setString(1, id);
-        setTime(ps, 2, now);
-        setTime(ps, 3, now);
+  List<String> dueCandidates(Connection c, Instant now, int limit) throws SQLException {
+    java.util.TreeMap<Instant, List<String>> byDue = new java.util.TreeMap<>();
+    for (String sql : List.of(
+        "SELECT id, next_run_at FROM schedules WHERE enabled AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
+        "SELECT id, window_due_at FROM schedules WHERE window_due_at <= ? ORDER BY window_due_at LIMIT ?")) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        setTime(ps, 1, now);
+        ps.setInt(2, limit);
         try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) continue;
-          claimed = read(rs);
+          while (rs.next()) byDue.computeIfAbsent(time(rs, 2), k -> new ArrayList<>()).add(rs.getString(1));
         }
       }
-      Fired fired = firing.fire(claimed);
-      writeState(c, id, fired.state());
-      addEvents(c, id, collectorId, fired.events());
-      return true;
     }
-    return false;
+    java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+    for (List<String> at : byDue.values()) ids.addAll(at);
+    return ids.stream().limit(limit).toList();
+  }
+
+  /**
+   * Locks the schedule unless another transaction holds it ({@code SKIP LOCKED}), checks that it is
+   * still due (another collector may have just fired it), and fires it.
+   *
+   * @return false if it was held or no longer due
+   */
+  boolean fireIfDue(Connection c, String id, Instant now, String collectorId, ScheduleFiring firing)
+      throws SQLException {
+    StoredSchedule claimed;
+    long eventSeq;
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", event_seq FROM schedules WHERE id = ?"
+        + " AND " + DUE + " FOR UPDATE SKIP LOCKED")) {
+      ps.setString(1, id);
+      setTime(ps, 2, now);
+      setTime(ps, 3, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) return false;
+        claimed = read(rs);
+        eventSeq = rs.getLong("event_seq");
+      }
+    }
+    Fired fired = firing.fire(claimed);
+    writeState(c, id, fired.state(), eventSeq + fired.events().size());
+    addEvents(c, id, collectorId, eventSeq, fired.events());
+    return true;
   }
 
   Optional<Instant> nextWake(Connection c) throws SQLException {
@@ -203,10 +217,10 @@ final class ScheduleJdbc {
     }
   }
 
-  private void writeState(Connection c, String id, RunState s) throws SQLException {
+  private void writeState(Connection c, String id, RunState s, long eventSeq) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("UPDATE schedules SET next_run_at = ?, window_due_at = ?,"
         + " job_paused = ?, last_job_id = ?, last_started_at = ?, last_outcome = ?, last_detail = ?,"
-        + " last_outcome_at = ? WHERE id = ?")) {
+        + " last_outcome_at = ?, event_seq = ? WHERE id = ?")) {
       setTime(ps, 1, s.nextRunAt().orElse(null));
       setTime(ps, 2, s.windowDueAt().orElse(null));
       ps.setBoolean(3, s.jobPaused());
@@ -215,23 +229,17 @@ final class ScheduleJdbc {
       ps.setString(6, s.lastOutcome().orElse(null));
       ps.setString(7, s.lastDetail());
       setTime(ps, 8, s.lastOutcomeAt().orElse(null));
-      ps.setString(9, id);
+      ps.setLong(9, eventSeq);
+      ps.setString(10, id);
       ps.executeUpdate();
     }
   }
 
-  private void addEvents(Connection c, String id, String collectorId, List<NewEvent> events) throws SQLException {
+  /** Appends events after {@code lastSeq} (the schedule's counter, read under its row lock). */
+  private void addEvents(Connection c, String id, String collectorId, long lastSeq, List<NewEvent> events)
+      throws SQLException {
     if (events.isEmpty()) return;
-    // The caller holds the schedule's row lock, so MAX(seq) + 1 cannot race.
-    long seq;
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT COALESCE(MAX(seq), 0) FROM schedule_events WHERE schedule_id = ?")) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        seq = rs.getLong(1);
-      }
-    }
+    long seq = lastSeq;
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO schedule_events (schedule_id, seq, event_at, kind,"
         + " job_id, detail, collector_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (NewEvent e : events) {
@@ -246,10 +254,13 @@ final class ScheduleJdbc {
       }
       ps.executeBatch();
     }
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM schedule_events WHERE schedule_id = ? AND seq <= ?")) {
-      ps.setString(1, id);
-      ps.setLong(2, seq - EVENTS_KEPT);
-      ps.executeUpdate();
+    if (seq > EVENTS_KEPT) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM schedule_events WHERE schedule_id = ? AND seq <= ?")) {
+        ps.setString(1, id);
+        ps.setLong(2, seq - EVENTS_KEPT);
+        ps.executeUpdate();
+      }
     }
   }
 
