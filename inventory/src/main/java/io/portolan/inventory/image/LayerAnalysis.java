@@ -9,6 +9,7 @@ import io.portolan.inventory.layer.LayerHandler;
 import io.portolan.inventory.layer.LayerRef;
 import io.portolan.inventory.layer.LayerSource;
 import io.portolan.inventory.layer.LayerStart;
+import io.portolan.inventory.layer.WalkCancelledException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 
 /**
  * Runs analyzers over an image's layers in one walk per layer: every file is offered to the
@@ -56,11 +59,16 @@ public final class LayerAnalysis {
    * them, but do not cache them.
    */
   public record Result(List<String> diffIds, List<LayerFindings> findings, List<LayerFailure> failures,
-      Optional<String> imageError) {
+      Optional<String> imageError, Optional<String> cancelled) {
     public Result {
       diffIds = List.copyOf(diffIds);
       findings = List.copyOf(findings);
       failures = List.copyOf(failures);
+    }
+
+    public Result(List<String> diffIds, List<LayerFindings> findings, List<LayerFailure> failures,
+        Optional<String> imageError) {
+      this(diffIds, findings, failures, imageError, Optional.empty());
     }
   }
 
@@ -69,15 +77,35 @@ public final class LayerAnalysis {
 
   /** Walks {@code source} once. Never throws for bad input: problems land in the result. */
   public Result run(LayerSource source) {
+    return run(source, () -> false, read -> { });
+  }
+
+  /**
+   * As {@link #run(LayerSource)}, stopping between files once {@code cancelled} says so, and
+   * telling {@code layersRead} how many layers were read so far after each one (for progress).
+   * A cancelled run's result names where it stopped in {@link Result#cancelled()}; its findings are
+   * those of the layers read whole before that, which are as good as any.
+   */
+  public Result run(LayerSource source, BooleanSupplier cancelled, IntConsumer layersRead) {
     Map<String, List<LayerFindings>> byDiffId = new LinkedHashMap<>();
     Map<String, Run> failedUnnamed = new HashMap<>();
     Map<String, Run> completeUnnamed = new HashMap<>();
     Map<String, LayerFailure> failures = new LinkedHashMap<>();
+    int[] read = {0};
+    IntConsumer counted = ignored -> layersRead.accept(++read[0]);
     List<LayerRef> refs;
     Optional<String> imageError = Optional.empty();
     try {
       refs = source.walk(start -> startLayer(start, byDiffId)
-          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, completeUnnamed, failures)));
+          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, completeUnnamed, failures, counted)),
+          cancelled);
+    } catch (WalkCancelledException e) {
+      // Only layers read whole and named count; the one in progress ended as a failure.
+      List<LayerFindings> complete = new ArrayList<>();
+      byDiffId.forEach((diffId, list) -> {
+        if (!failures.containsKey(diffId)) complete.addAll(list);
+      });
+      return new Result(List.of(), complete, List.of(), Optional.empty(), Optional.of(e.getMessage()));
     } catch (IOException | RuntimeException e) {
       refs = List.of();
       imageError = Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -156,6 +184,7 @@ public final class LayerAnalysis {
     private final Map<String, Run> failedUnnamed;
     private final Map<String, Run> completeUnnamed;
     private final Map<String, LayerFailure> failures;
+    private final IntConsumer ended;
     private final Map<Analyzer, List<FileFindings>> files = new HashMap<>();
     private final Map<Analyzer, List<LayerFindings.LayerError>> errors = new HashMap<>();
     private final Set<String> whiteouts = new LinkedHashSet<>();
@@ -171,7 +200,9 @@ public final class LayerAnalysis {
     private long keptBytes;
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
-        Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures) {
+        Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures,
+        IntConsumer ended) {
+      this.ended = ended;
       this.start = start;
       this.pending = pending;
       this.byDiffId = byDiffId;
@@ -327,6 +358,7 @@ public final class LayerAnalysis {
 
     @Override
     public void end(LayerEnd end) {
+      ended.accept(1);
       switch (end) {
         case LayerEnd.Complete complete -> {
           if (complete.diffId().isEmpty()) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -58,7 +59,7 @@ public final class DockerSaveLayerSource implements LayerSource {
   }
 
   @Override
-  public List<LayerRef> walk(LayerVisitor visitor) throws IOException {
+  public List<LayerRef> walk(LayerVisitor visitor, BooleanSupplier cancelled) throws IOException {
     Map<String, byte[]> metadata = new HashMap<>();
     Map<String, String> links = new HashMap<>();
     Map<String, LayerEnd> ends = new HashMap<>();
@@ -71,6 +72,7 @@ public final class DockerSaveLayerSource implements LayerSource {
     try {
       TarArchiveEntry e;
       while ((e = outer.getNextEntry()) != null) {
+        if (cancelled.getAsBoolean()) throw new WalkCancelledException("", "", 0);
         current = e.getName();
         Optional<String> normalized = LayerPaths.normalize(current);
         if (normalized.isEmpty() || normalized.get().isEmpty()) {
@@ -117,8 +119,10 @@ public final class DockerSaveLayerSource implements LayerSource {
           Streams.drain(outer); // unparsed and unhashed, with a large buffer (see Streams.drain)
           continue;
         }
-        ends.put(name, LayerTarReader.read(peeked, name, expected, blobDigest, verify, handler.get()));
+        ends.put(name, LayerTarReader.read(peeked, name, expected, blobDigest, verify, handler.get(), cancelled));
       }
+    } catch (WalkCancelledException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new IOException("docker save stream unreadable at offset " + outer.getBytesRead()
           + (current == null ? "" : " (entry " + current + ")") + ": " + e.getMessage(), e);

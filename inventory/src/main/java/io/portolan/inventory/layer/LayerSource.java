@@ -2,6 +2,7 @@ package io.portolan.inventory.layer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * An image's layers, read once: overlay2 directories on the host, a {@code docker save} stream, a
@@ -23,7 +24,17 @@ public interface LayerSource extends AutoCloseable {
    * whole cannot be understood (no manifest, unreadable outer archive); layers already delivered
    * stay valid.
    */
-  List<LayerRef> walk(LayerVisitor visitor) throws IOException;
+  default List<LayerRef> walk(LayerVisitor visitor) throws IOException {
+    return walk(visitor, () -> false);
+  }
+
+  /**
+   * As {@link #walk(LayerVisitor)}, asking {@code cancelled} between entries (and between layers):
+   * once it answers true, the layer in progress ends as {@link LayerEnd.Failed} and the walk throws
+   * {@link WalkCancelledException}, without reading the rest of the image. A scan that is cancelled
+   * thus stops within one file, not at the end of a large image.
+   */
+  List<LayerRef> walk(LayerVisitor visitor, BooleanSupplier cancelled) throws IOException;
 
   @Override
   void close() throws IOException;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -90,13 +91,35 @@ final class LayerTarReader {
    */
   static LayerEnd read(Peeked peeked, String location, Optional<String> expectedDiffId,
       Optional<String> blobDigest, boolean verify, LayerHandler handler) {
-    LayerEnd end = walk(peeked, location, expectedDiffId, blobDigest, verify, handler);
+    try {
+      return read(peeked, location, expectedDiffId, blobDigest, verify, handler, () -> false);
+    } catch (WalkCancelledException e) {
+      throw new IllegalStateException("never cancelled", e);
+    }
+  }
+
+  /**
+   * As above, asking {@code cancelled} before each entry: once it says so, the layer ends as
+   * {@link LayerEnd.Failed} and {@link WalkCancelledException} is thrown; the rest of the layer
+   * stays unread (the caller closes or drains the stream).
+   */
+  static LayerEnd read(Peeked peeked, String location, Optional<String> expectedDiffId,
+      Optional<String> blobDigest, boolean verify, LayerHandler handler, BooleanSupplier cancelled)
+      throws WalkCancelledException {
+    LayerEnd end;
+    try {
+      end = walk(peeked, location, expectedDiffId, blobDigest, verify, handler, cancelled);
+    } catch (WalkCancelledException e) {
+      handler.end(new LayerEnd.Failed(location, expectedDiffId, e.getMessage()));
+      throw e;
+    }
     handler.end(end);
     return end;
   }
 
   private static LayerEnd walk(Peeked peeked, String location, Optional<String> expectedDiffId,
-      Optional<String> blobDigest, boolean verify, LayerHandler handler) {
+      Optional<String> blobDigest, boolean verify, LayerHandler handler, BooleanSupplier cancelled)
+      throws WalkCancelledException {
     String layer = "layer " + location + expectedDiffId.map(d -> " (diff ID " + d + ")").orElse("");
     if (peeked.kind == Kind.ZSTD) {
       return new LayerEnd.Failed(location, expectedDiffId, layer + ": zstd-compressed layers are not supported");
@@ -114,16 +137,23 @@ final class LayerTarReader {
       tar = new TarArchiveInputStream(Streams.noClose(source), StandardCharsets.UTF_8.name());
       byte[] skipBuffer = new byte[Streams.SKIP_BUFFER];
       TarArchiveEntry e;
+      String last = "";
+      long entries = 0;
       while ((e = tar.getNextEntry()) != null) {
+        if (cancelled.getAsBoolean()) throw new WalkCancelledException(location, last, entries);
         current = e.getName();
         deliver(e, tar, handler);
         Streams.drain(tar, skipBuffer);
+        last = current;
+        entries++;
       }
       current = null;
       Streams.drain(source);
       if (gzip) {
         Streams.drain(peeked.buffered);
       }
+    } catch (WalkCancelledException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       // RuntimeException too: commons-compress signals some malformed headers with unchecked ones.
       long offset = gzip ? uncompressed == null ? 0 : uncompressed.count() : peeked.raw.count();

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
@@ -74,10 +75,11 @@ public final class Overlay2LayerSource implements LayerSource {
   }
 
   @Override
-  public List<LayerRef> walk(LayerVisitor visitor) throws IOException {
+  public List<LayerRef> walk(LayerVisitor visitor, BooleanSupplier cancelled) throws IOException {
     List<String> chains = chainIds(diffIds);
     List<LayerRef> refs = new ArrayList<>();
     for (int i = 0; i < diffIds.size(); i++) {
+      if (cancelled.getAsBoolean()) throw new WalkCancelledException("", "", 0);
       String diffId = diffIds.get(i);
       Path layerDb = dockerRoot.resolve("image/overlay2/layerdb/sha256")
           .resolve(chains.get(i).substring("sha256:".length()));
@@ -94,9 +96,15 @@ public final class Overlay2LayerSource implements LayerSource {
         refs.add(new LayerRef(diffId, location, Optional.empty()));
         continue;
       }
-      LayerEnd end = error.isPresent()
-          ? new LayerEnd.Failed(location, Optional.of(diffId), error.get())
-          : walkLayer(layerDb, Path.of(location), diffId, handler.get());
+      LayerEnd end;
+      try {
+        end = error.isPresent()
+            ? new LayerEnd.Failed(location, Optional.of(diffId), error.get())
+            : walkLayer(layerDb, Path.of(location), diffId, handler.get(), cancelled);
+      } catch (WalkCancelledException e) {
+        handler.get().end(new LayerEnd.Failed(location, Optional.of(diffId), e.getMessage()));
+        throw e;
+      }
       handler.get().end(end);
       refs.add(new LayerRef(diffId, location,
           end instanceof LayerEnd.Failed f ? Optional.of(f.message()) : Optional.empty()));
@@ -132,7 +140,8 @@ public final class Overlay2LayerSource implements LayerSource {
     }
   }
 
-  private LayerEnd walkLayer(Path layerDb, Path diff, String diffId, LayerHandler handler) {
+  private LayerEnd walkLayer(Path layerDb, Path diff, String diffId, LayerHandler handler,
+      BooleanSupplier cancelled) throws WalkCancelledException {
     Set<String> whiteouts = new LinkedHashSet<>();
     Path tarSplit = layerDb.resolve("tar-split.json.gz");
     try {
@@ -146,7 +155,9 @@ public final class Overlay2LayerSource implements LayerSource {
           + "): opaque directories of this layer are unknown");
     }
     try {
-      walkDir(diff, "", handler, whiteouts, 0);
+      walkDir(diff, "", handler, whiteouts, 0, new Progress(diff.toString(), cancelled));
+    } catch (WalkCancelledException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       return new LayerEnd.Failed(diff.toString(), Optional.of(diffId), "layer " + diffId + " at " + diff
           + ": " + e.getMessage());
@@ -197,9 +208,28 @@ public final class Overlay2LayerSource implements LayerSource {
     }
   }
 
+  /** How far one layer's walk got, and whether it should stop: checked before every entry. */
+  private static final class Progress {
+    final String location;
+    final BooleanSupplier cancelled;
+    String last = "";
+    long entries;
+
+    Progress(String location, BooleanSupplier cancelled) {
+      this.location = location;
+      this.cancelled = cancelled;
+    }
+
+    void next(String path) throws WalkCancelledException {
+      if (cancelled.getAsBoolean()) throw new WalkCancelledException(location, last, entries);
+      last = path;
+      entries++;
+    }
+  }
+
   /** Walks one directory, children sorted by name so that walks are reproducible. */
-  private static void walkDir(Path dir, String rel, LayerHandler handler, Set<String> whiteouts, int depth)
-      throws IOException {
+  private static void walkDir(Path dir, String rel, LayerHandler handler, Set<String> whiteouts, int depth,
+      Progress progress) throws IOException {
     if (depth > MAX_DEPTH) {
       handler.warning(rel, "directory nesting deeper than " + MAX_DEPTH + "; not walked further");
       return;
@@ -211,6 +241,7 @@ public final class Overlay2LayerSource implements LayerSource {
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
     for (Path child : children) {
       String path = LayerPaths.join(rel, child.getFileName().toString());
+      progress.next(path);
       if (Whiteouts.report(path, new DedupingHandler(handler, whiteouts, false))) {
         continue;
       }
@@ -230,7 +261,7 @@ public final class Overlay2LayerSource implements LayerSource {
         }
         case S_IFDIR -> {
           handler.entry(new LayerEntry(path, LayerEntry.Type.DIRECTORY, 0, mode & 07777, ""), noContent(path));
-          if (handler.descend(path)) walkDir(child, path, handler, whiteouts, depth + 1);
+          if (handler.descend(path)) walkDir(child, path, handler, whiteouts, depth + 1, progress);
         }
         case S_IFLNK -> {
           String target = LayerPaths.resolveSymlink(path, Files.readSymbolicLink(child).toString());

@@ -36,11 +36,13 @@ public final class SavedImageLayerSource implements LayerSource {
   }
 
   @Override
-  public List<LayerRef> walk(LayerVisitor visitor) throws IOException {
+  public List<LayerRef> walk(LayerVisitor visitor, java.util.function.BooleanSupplier cancelled)
+      throws IOException {
     List<ImageMetadata.Layer> layers = ImageMetadata.resolve(archive::readSmall).orElseThrow(() ->
         new IOException(archive + " has no usable manifest.json or index.json (or lacks the files they name)"));
     List<LayerRef> refs = new ArrayList<>();
     for (ImageMetadata.Layer layer : layers) {
+      if (cancelled.getAsBoolean()) throw new WalkCancelledException("", "", 0);
       String location = archive.follow(layer.path());
       Optional<String> expected = Optional.of(layer.diffId());
       Optional<LayerHandler> handler = visitor.startLayer(new LayerStart(location, expected));
@@ -63,7 +65,8 @@ public final class SavedImageLayerSource implements LayerSource {
         try (InputStream in = opened.get()) {
           Optional<String> blobDigest = location.startsWith("blobs/sha256/")
               ? Optional.of("sha256:" + LayerPaths.fileName(location)) : Optional.empty();
-          end = LayerTarReader.read(LayerTarReader.peek(in), location, expected, blobDigest, handler.get());
+          end = LayerTarReader.read(LayerTarReader.peek(in), location, expected, blobDigest, true, handler.get(),
+              cancelled);
         }
       }
       refs.add(new LayerRef(layer.diffId(), location,

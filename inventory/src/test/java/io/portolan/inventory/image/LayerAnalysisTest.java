@@ -252,4 +252,25 @@ class LayerAnalysisTest {
     assertThat(result.imageError()).isPresent();
     assertThat(result.diffIds()).isEmpty();
   }
+
+  @Test
+  void aCancelledRunStopsBetweenFilesKeepsOnlyWholeLayersAndReportsProgress() throws Exception {
+    byte[] l0 = tar(Map.of("db/status", "a\n"));
+    Map<String, String> many = new java.util.TreeMap<>();
+    for (int i = 0; i < 50; i++) many.put("db/f" + String.format("%02d", i), "p" + i + "\n");
+    byte[] l1 = tar(many);
+    byte[] l2 = tar(Map.of("db/status", "z\n"));
+    LineAnalyzer a = new LineAnalyzer("a", "db/", 10_000);
+    List<Integer> progress = new ArrayList<>();
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(a), FindingsCache.NONE).run(new DockerSaveLayerSource(
+        new ByteArrayInputStream(save(List.of(l0, l1, l2), List.of(sha(l0), sha(l1), sha(l2))))),
+        () -> a.seen.size() >= 11, progress::add);
+
+    assertThat(result.cancelled()).hasValueSatisfying(where -> assertThat(where)
+        .contains("l1/layer.tar").contains("after 10 entries").contains("db/f09"));
+    // The first file of the second layer plus nine more were read, then nothing: not the end of the layer.
+    assertThat(a.seen).hasSize(11).doesNotContain("db/f10", "db/f49");
+    assertThat(result.findings()).extracting(LayerFindings::diffId).containsExactly(sha(l0));
+    assertThat(progress).containsExactly(1, 2);
+  }
 }

@@ -1,0 +1,129 @@
+package io.portolan.inventory.layer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every source stops between two entries once asked, ends the layer in progress as failed, and reads no further. */
+class CancellationTest {
+  @TempDir
+  Path root;
+
+  static byte[] manyFiles(int n) {
+    Tars t = new Tars().dir("data");
+    for (int i = 0; i < n; i++) t.file(String.format("data/f%03d", i), "x".repeat(4096));
+    return t.bytes();
+  }
+
+  /** True once the recorder saw {@code n} entries in all. */
+  static BooleanSupplier after(Recorder recorder, int n) {
+    return () -> recorder.layers.values().stream().mapToInt(l -> l.entries.size()).sum() >= n;
+  }
+
+  /** Counts the bytes a source pulled from its stream. */
+  static final class Counting extends FilterInputStream {
+    long read;
+
+    Counting(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) read++;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) read += n;
+      return n;
+    }
+  }
+
+  @Test
+  void theSaveStreamStopsInsideALayerAndLeavesTheRestUnread() throws IOException {
+    byte[] big = manyFiles(200);
+    byte[] save = Tars.legacySave(List.of(big), List.of(Tars.sha256(big)));
+    Recorder recorder = new Recorder();
+    Counting in = new Counting(new ByteArrayInputStream(save));
+    try (LayerSource source = new DockerSaveLayerSource(in)) {
+      assertThatThrownBy(() -> source.walk(recorder, after(recorder, 20)))
+          .isInstanceOfSatisfying(WalkCancelledException.class, e -> {
+            assertThat(e.layer()).endsWith("/layer.tar");
+            assertThat(e.entries()).isEqualTo(20);
+            assertThat(e.lastEntry()).isEqualTo("data/f018");
+          });
+    }
+    Recorder.Layer layer = recorder.layers.values().iterator().next();
+    assertThat(layer.end).isInstanceOfSatisfying(LayerEnd.Failed.class,
+        f -> assertThat(f.message()).startsWith("cancelled in layer"));
+    assertThat(layer.entries).hasSize(20);
+    // 200 files of 4 KiB: stopping after 19 of them leaves most of the stream unread.
+    assertThat(in.read).isLessThan(save.length / 2);
+  }
+
+  @Test
+  void overlay2StopsBetweenFilesOfALayerAndStartsNoOtherLayer() throws IOException {
+    List<String> diffIds = List.of(Tars.sha256("a".getBytes()), Tars.sha256("b".getBytes()));
+    for (int i = 0; i < diffIds.size(); i++) {
+      String chain = Overlay2LayerSource.chainIds(diffIds).get(i);
+      Path db = Files.createDirectories(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(chain)));
+      Files.writeString(db.resolve("diff"), diffIds.get(i));
+      Files.writeString(db.resolve("cache-id"), "cache" + i);
+      Files.write(db.resolve("tar-split.json.gz"), Overlay2LayerSourceTest.tarSplit(List.of()));
+      Path diff = Files.createDirectories(root.resolve("overlay2/cache" + i + "/diff/data"));
+      for (int f = 0; f < 100; f++) Files.writeString(diff.resolve(String.format("f%03d", f)), "x");
+    }
+    Recorder recorder = new Recorder();
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      assertThatThrownBy(() -> source.walk(recorder, after(recorder, 30)))
+          .isInstanceOfSatisfying(WalkCancelledException.class, e -> {
+            assertThat(e.entries()).isEqualTo(30);
+            assertThat(e.lastEntry()).isEqualTo("data/f028");
+            assertThat(e.layer()).contains("cache0");
+          });
+    }
+    assertThat(recorder.starts).hasSize(1);
+    assertThat(recorder.layers.values().iterator().next().end).isInstanceOf(LayerEnd.Failed.class);
+  }
+
+  @Test
+  void aSavedTarballStopsBetweenLayers() throws IOException {
+    byte[] first = new Tars().file("a", "1").bytes();
+    byte[] second = new Tars().file("b", "2").bytes();
+    Path file = root.resolve("image.tar");
+    Files.write(file, Tars.legacySave(List.of(first, second), List.of(Tars.sha256(first), Tars.sha256(second))));
+    Recorder recorder = new Recorder();
+    try (LayerSource source = SavedImageLayerSource.tarball(file)) {
+      assertThatThrownBy(() -> source.walk(recorder, () -> recorder.layers.size() == 1
+          && recorder.layers.values().iterator().next().end != null))
+          .isInstanceOf(WalkCancelledException.class).hasMessageContaining("between layers");
+    }
+    assertThat(recorder.layers).hasSize(1);
+  }
+
+  @Test
+  void withoutCancellationEverythingIsRead() throws IOException {
+    byte[] big = manyFiles(30);
+    Recorder recorder = new Recorder();
+    try (LayerSource source = new DockerSaveLayerSource(new ByteArrayInputStream(
+        Tars.legacySave(List.of(big), List.of(Tars.sha256(big)))))) {
+      assertThat(source.walk(recorder, () -> false)).singleElement()
+          .satisfies(r -> assertThat(r.error()).isEmpty());
+    }
+    assertThat(recorder.layers.values().iterator().next().entries).hasSize(31);
+  }
+}
