@@ -53,6 +53,32 @@ class WireCompatibilityTest {
         .setProtocolVersion(1).setLastCommittedSeq(41).setHeartbeatIntervalSeconds(10).setMaxInFlight(256)).build();
   }
 
+  static CollectorMessage scanCommandV1() {
+    return CollectorMessage.newBuilder().setCommand(Command.newBuilder().setRequestId("scan-7f3a")
+        .setScanImages(ScanImages.newBuilder().addImageIds("sha256:" + "a".repeat(64))
+            .addImageIds("sha256:" + "b".repeat(64)).addCategories("vulnerabilities").setForce(true))).build();
+  }
+
+  static CollectorMessage cancelCommandV1() {
+    return CollectorMessage.newBuilder().setCommand(Command.newBuilder().setRequestId("cancel-19c2")
+        .setCancelScan(CancelScan.newBuilder().setScanRequestId("scan-7f3a").addImageIds("sha256:" + "b".repeat(64))))
+        .build();
+  }
+
+  static AgentMessage scanUpdateV1() {
+    return AgentMessage.newBuilder().setSeq(43).setCommandUpdate(CommandUpdate.newBuilder().setRequestId("scan-7f3a")
+        .setImageId("sha256:" + "b".repeat(64)).setStatus(CommandStatus.COMMAND_STATUS_CANCELLED)
+        .setMessage("cancelled in layer x after 12 entries").setProgressPercent(40)).build();
+  }
+
+  @Test
+  void scanCommandsAndPerImageUpdatesStillDecode() throws IOException {
+    assertThat(CollectorMessage.parseFrom(golden("scan-command.bin", scanCommandV1()))).isEqualTo(scanCommandV1());
+    assertThat(CollectorMessage.parseFrom(golden("cancel-command.bin", cancelCommandV1())))
+        .isEqualTo(cancelCommandV1());
+    assertThat(AgentMessage.parseFrom(golden("scan-update.bin", scanUpdateV1()))).isEqualTo(scanUpdateV1());
+  }
+
   @Test
   void helloWrittenByV1StillDecodes() throws IOException {
     assertThat(AgentMessage.parseFrom(golden("hello.bin", helloV1()))).isEqualTo(helloV1());
