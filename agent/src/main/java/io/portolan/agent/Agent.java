@@ -5,6 +5,7 @@ import io.portolan.agent.docker.DockerImages;
 import io.portolan.agent.docker.DockerLayerReader;
 import io.portolan.agent.inventory.InventoryFeed;
 import io.portolan.agent.inventory.InventoryScheduler;
+import io.portolan.agent.inventory.ScanCommands;
 import io.portolan.inventory.Analyzers;
 import io.portolan.agent.docker.DockerWatcher;
 import io.portolan.agent.transport.CollectorLink;
@@ -31,6 +32,7 @@ public final class Agent implements AutoCloseable {
   private final DockerWatcher watcher;
   private final CollectorLink link;
   private final InventoryScheduler inventory;
+  private final ScanCommands scans;
   private boolean started;
   private boolean closed;
 
@@ -72,10 +74,13 @@ public final class Agent implements AutoCloseable {
     linkRef[0] = link;
     this.inventory = new InventoryScheduler(state,
         new DockerLayerReader(() -> DockerImages.open(config.dockerHost(), config.dockerApiVersion()),
-            DockerLayerReader.Mode.AUTO),
+            config.layerSource()),
         Analyzers.osPackages(), config.inventory(), link::sendNow, link::outboxChanged);
     inventoryRef[0] = inventory;
     link.setInventoryExchange(inventory);
+    this.scans = new ScanCommands(inventory, state, link::sendNow, link::outboxChanged, clock);
+    inventory.onOutboxReplaced(scans::outboxReplaced);
+    link.setCommandHandler(scans);
   }
 
   /** Starts watching the engine and dialling the collector; both retry on their own from here. */
@@ -121,6 +126,7 @@ public final class Agent implements AutoCloseable {
     }
     closed = true;
     link.close();
+    scans.close();
     inventory.close();
     watcher.close();
     state.close();

@@ -21,6 +21,7 @@ import java.util.TreeMap;
  * @param reconnectMax largest reconnect backoff, also the wait after the collector refused the agent
  * @param maxInFlight unacknowledged messages allowed in flight, unless the collector says otherwise
  * @param dockerApiVersion the Docker API version to speak, lowered to the engine's maximum if older
+ * @param layerSource where layers are read: overlay2 directly when readable (AUTO), or one of them only
  */
 public record AgentConfig(
     String collectorTarget,
@@ -34,7 +35,8 @@ public record AgentConfig(
     Duration reconnectMax,
     int maxInFlight,
     String dockerApiVersion,
-    io.portolan.agent.inventory.InventoryScheduler.Settings inventory) {
+    io.portolan.agent.inventory.InventoryScheduler.Settings inventory,
+    io.portolan.agent.docker.DockerLayerReader.Mode layerSource) {
 
   public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
   public static final String DEFAULT_DOCKER_API_VERSION = "1.41";
@@ -58,6 +60,7 @@ public record AgentConfig(
     Objects.requireNonNull(reconnectMax, "reconnectMax");
     Objects.requireNonNull(dockerApiVersion, "dockerApiVersion");
     Objects.requireNonNull(inventory, "inventory");
+    Objects.requireNonNull(layerSource, "layerSource");
     if (collectorTarget.isBlank()) {
       throw new IllegalArgumentException("collector target must be host:port");
     }
@@ -78,47 +81,53 @@ public record AgentConfig(
   public static AgentConfig defaults(String collectorTarget, Path stateDir) {
     return new AgentConfig(collectorTarget, stateDir, DEFAULT_DOCKER_HOST, Optional.empty(), Map.of(),
         DEFAULT_RESYNC_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
-        DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION, DEFAULT_INVENTORY);
+        DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION, DEFAULT_INVENTORY,
+        io.portolan.agent.docker.DockerLayerReader.Mode.AUTO);
   }
 
   public AgentConfig withDockerHost(String value) {
     return new AgentConfig(collectorTarget, stateDir, value, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withHostName(String value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, Optional.ofNullable(value), labels,
-        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
+        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withLabels(Map<String, String> value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, value, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withResyncInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, value,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withHeartbeatInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory);
+        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withReconnectBackoff(Duration min, Duration max) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, min, max, maxInFlight, dockerApiVersion, inventory);
+        heartbeatInterval, min, max, maxInFlight, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withMaxInFlight(int value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion, inventory);
+        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion, inventory, layerSource);
   }
 
   public AgentConfig withInventory(io.portolan.agent.inventory.InventoryScheduler.Settings value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, value);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, value, layerSource);
+  }
+
+  public AgentConfig withLayerSource(io.portolan.agent.docker.DockerLayerReader.Mode value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, value);
   }
 
   private static void requirePositive(String name, Duration d) {

@@ -41,8 +41,21 @@ final class AgentOptions {
           + " (default: ${DEFAULT-VALUE})")
   boolean polite;
 
+  @Option(names = "--layer-source", defaultValue = "auto",
+      description = "Where layers are read: auto (overlay2 directories when readable, else the docker save stream),"
+          + " overlay2 or save (default: ${DEFAULT-VALUE})")
+  String layerSource;
+
   AgentConfig toConfig() {
+    io.portolan.agent.docker.DockerLayerReader.Mode mode;
+    try {
+      mode = io.portolan.agent.docker.DockerLayerReader.Mode.valueOf(
+          layerSource.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--layer-source must be auto, overlay2 or save, got '" + layerSource + "'");
+    }
     return AgentConfig.defaults(collector, stateDir)
+        .withLayerSource(mode)
         .withInventory(new io.portolan.agent.inventory.InventoryScheduler.Settings(inventoryConcurrency, autoInventory, polite))
         .withDockerHost(dockerHost)
         .withHostName(hostName.isBlank() ? null : hostName)

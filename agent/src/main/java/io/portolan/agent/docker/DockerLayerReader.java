@@ -42,7 +42,12 @@ public final class DockerLayerReader implements LayerReader {
     FindingsCache cache = (diffId, analyzer, version) -> needed.getOrDefault(diffId, Set.of()).stream()
         .noneMatch(a -> a.name().equals(analyzer) && a.version() == version);
     try (DockerImages docker = images.get(); LayerSource source = open(docker, imageId, imageDiffIds)) {
-      LayerAnalysis.Result result = new LayerAnalysis(List.copyOf(analyzers), cache).run(source);
+      LayerAnalysis.Result result = new LayerAnalysis(List.copyOf(analyzers), cache)
+          .run(source, cancel::cancelled, cancel::layersRead);
+      if (result.cancelled().isPresent()) {
+        // Layers read whole before the stop are as good as any and may be cached.
+        return new Analysis(result.findings(), List.of(), result.cancelled());
+      }
       if (result.imageError().isPresent()) throw new IOException(result.imageError().get());
       Set<String> failed = new LinkedHashSet<>();
       List<String> failures = result.failures().stream().map(f -> {

@@ -23,13 +23,22 @@ public interface LayerReader {
 
   /**
    * Findings safe to cache (layers read whole, corrupt files inside them included as errors), and
-   * the layers that could not be read whole, which are reported but never cached.
+   * the layers that could not be read whole, which are reported but never cached. {@code
+   * cancelled} says where the read stopped when the signal asked it to; the findings are then those
+   * of the layers read whole before that.
    */
-  record Analysis(List<LayerFindings> findings, List<String> failures) {}
+  record Analysis(List<LayerFindings> findings, List<String> failures, java.util.Optional<String> cancelled) {
+    public Analysis(List<LayerFindings> findings, List<String> failures) {
+      this(findings, failures, java.util.Optional.empty());
+    }
+  }
 
   /** Checked between files, so a cancelled scan stops promptly, not at the end of the image. */
   @FunctionalInterface
   interface CancelSignal {
     boolean cancelled();
+
+    /** Told after each layer read, with how many were read so far (for progress). */
+    default void layersRead(int read) {}
   }
 }

@@ -94,6 +94,7 @@ public final class CollectorLink implements AutoCloseable {
   private final ScheduledExecutorService loop;
 
   private volatile InventoryExchange inventory = InventoryExchange.NONE;
+  private volatile CommandHandler commands = CommandHandler.NONE;
   private Session current;
   private ScheduledFuture<?> pendingReconnect;
   private boolean started;
@@ -149,6 +150,23 @@ public final class CollectorLink implements AutoCloseable {
   /** Set once while wiring, before {@link #start()} (the exchange needs the link to send). */
   public void setInventoryExchange(InventoryExchange exchange) {
     this.inventory = Objects.requireNonNull(exchange, "exchange");
+  }
+
+  /**
+   * Takes the collector's commands beyond Resync (scans, cancels). {@link #handle} runs on the
+   * link's own thread: it must hand the work off at once and report through its own updates.
+   */
+  @FunctionalInterface
+  public interface CommandHandler {
+    CommandHandler NONE = command -> false;
+
+    /** Returns false for a command it does not know, which the link then rejects. */
+    boolean handle(Command command);
+  }
+
+  /** Set once while wiring, before {@link #start()}. */
+  public void setCommandHandler(CommandHandler handler) {
+    this.commands = Objects.requireNonNull(handler, "handler");
   }
 
   /**
@@ -419,6 +437,8 @@ public final class CollectorLink implements AutoCloseable {
       if (command.hasResync()) {
         requestResync.run();
         update.setStatus(CommandStatus.COMMAND_STATUS_DONE).setMessage("resync requested");
+      } else if (commands.handle(command)) {
+        return;
       } else {
         update.setStatus(CommandStatus.COMMAND_STATUS_REJECTED)
             .setMessage("command not supported by agent " + agentVersion);
