@@ -5,14 +5,21 @@ import java.util.Optional;
 
 /**
  * One agent's share of a group commit: an optional (re-)registration from its Hello or a heartbeat
- * with new host facts, then its changes up to {@code lastSeq}. {@code lastSeq} 0 means "no durable
+ * with new host facts, then its changes, inventories and scan results up to {@code lastSeq}. {@code lastSeq} 0 means "no durable
  * changes in this batch".
  */
 public record IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes,
-    List<InventoryChange> inventory, long lastSeq) {
+    List<InventoryChange> inventory, List<ScanStore.AgentResult> scanResults, long lastSeq) {
   public IngestBatch {
     changes = List.copyOf(changes);
     inventory = List.copyOf(inventory);
+    scanResults = List.copyOf(scanResults);
+  }
+
+  /** A batch without scan results. */
+  public IngestBatch(String agentId, Optional<Registration> registration, List<HostChange> changes,
+      List<InventoryChange> inventory, long lastSeq) {
+    this(agentId, registration, changes, inventory, List.of(), lastSeq);
   }
 
   /** A batch without inventory results. */

@@ -15,8 +15,11 @@ public final class Queries {
 
   public enum ImageSort {
     ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES, RISK, CRITICAL, HIGH, MEDIUM, LOW,
-    VULNERABILITIES
+    VULNERABILITIES, LAST_SCANNED
   }
+
+  /** Images by their scan status (see {@link Scan}). */
+  public enum ScanStatusFilter { ANY, NOT_SCANNED, SCANNING, SCANNED, CANCELLED, SCAN_EXCEPTION }
 
   /** Images whose worst finding is at least this severe (NONE: images with no finding at all). */
   public enum SeverityFilter { ANY, CRITICAL, HIGH, MEDIUM, LOW, NONE }
@@ -39,11 +42,16 @@ public final class Queries {
       this(search, repository, hostId, includeRemoved, sort, direction, page, Filters.NONE);
     }
 
-    /** The vulnerability filters of the images list. */
+    /** The vulnerability and scan filters of the images list. */
     public record Filters(SeverityFilter severity, boolean highPriority, boolean fixable, Assessment assessment,
-        Optional<String> os) {
+        Optional<String> os, ScanStatusFilter scanStatus) {
       public static final Filters NONE =
-          new Filters(SeverityFilter.ANY, false, false, Assessment.ANY, Optional.empty());
+          new Filters(SeverityFilter.ANY, false, false, Assessment.ANY, Optional.empty(), ScanStatusFilter.ANY);
+
+      public Filters(SeverityFilter severity, boolean highPriority, boolean fixable, Assessment assessment,
+          Optional<String> os) {
+        this(severity, highPriority, fixable, assessment, os, ScanStatusFilter.ANY);
+      }
     }
   }
 
@@ -96,7 +104,19 @@ public final class Queries {
       Instant firstSeen,
       Instant lastSeen,
       Inventory inventory,
-      Vulnerabilities vulnerabilities) {}
+      Vulnerabilities vulnerabilities,
+      Scan scan) {}
+
+  /**
+   * An image's scan status: NOT_SCANNED, SCANNING (with its phase: QUEUED, WAITING for an online
+   * host, DISPATCHED, RUNNING with progress, COMPLETING while matching), SCANNED, CANCELLED or
+   * SCAN_EXCEPTION; {@code reason} says why it waits, failed or was cancelled. {@code lastScannedAt}
+   * is the last time a scan of it succeeded (null: never).
+   */
+  public record Scan(String status, String phase, int progress, String reason, String jobId, String hostId,
+      Instant updated, Instant lastScannedAt) {
+    public static final Scan NOT_SCANNED = new Scan("NOT_SCANNED", "", 0, "", null, null, null, null);
+  }
 
   /**
    * An image's vulnerability counts ((package, vulnerability) pairs) and risk score; {@code

@@ -20,7 +20,7 @@ import java.util.Optional;
  * Everything the collector keeps. One JDBC implementation serves H2 and PostgreSQL; {@code
  * StoreContract} is the test suite every implementation must pass.
  */
-public interface Store extends InventoryStore, VulnerabilityStore, ScheduleStore, AutoCloseable {
+public interface Store extends InventoryStore, VulnerabilityStore, ScheduleStore, ScanStore, AutoCloseable {
 
   /**
    * Records a connecting agent's host facts and marks it seen at {@code now}.

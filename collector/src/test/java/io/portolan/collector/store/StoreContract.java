@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link Store} must have. Each backend's test extends this class unchanged
  * and supplies a fresh, empty store per test.
  */
-public abstract class StoreContract {
+public abstract class StoreContract implements ScanStoreContract {
 
   /** A new store over an empty database, owned by the test. */
   protected abstract Store newStore();
@@ -56,6 +56,11 @@ public abstract class StoreContract {
   protected abstract List<String> dumpWithoutLastSeen();
 
   protected Store store;
+
+  @Override
+  public Store scanStore() {
+    return store;
+  }
 
   @BeforeEach
   void openStore() {
@@ -636,7 +641,8 @@ public abstract class StoreContract {
         Map.entry(ImageSort.HIGH, nullsLast(s -> assessed(s, s.vulnerabilities().high()))),
         Map.entry(ImageSort.MEDIUM, nullsLast(s -> assessed(s, s.vulnerabilities().medium()))),
         Map.entry(ImageSort.LOW, nullsLast(s -> assessed(s, s.vulnerabilities().low()))),
-        Map.entry(ImageSort.VULNERABILITIES, nullsLast(s -> assessed(s, s.vulnerabilities().total()))));
+        Map.entry(ImageSort.VULNERABILITIES, nullsLast(s -> assessed(s, s.vulnerabilities().total()))),
+        Map.entry(ImageSort.LAST_SCANNED, nullsLast(s -> s.scan().lastScannedAt())));
     List<ImageSummary> all = store.images(images()).items();
     for (ImageSort sort : ImageSort.values()) {
       for (Direction direction : Direction.values()) {

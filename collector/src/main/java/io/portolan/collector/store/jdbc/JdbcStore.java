@@ -24,6 +24,7 @@ import io.portolan.collector.store.Queries.ImageQuery;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositoryQuery;
 import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.ScanStore.AgentResult;
 import io.portolan.collector.store.ScheduleStore.ScheduleDefinition;
 import io.portolan.collector.store.ScheduleStore.ScheduleEvent;
 import io.portolan.collector.store.ScheduleStore.ScheduleFiring;
@@ -63,14 +64,20 @@ public final class JdbcStore implements Store {
   private final QueryReader reader = new QueryReader();
   private final InventoryJdbc inventoryJdbc = new InventoryJdbc();
   private final VulnerabilityJdbc vulnerabilityJdbc;
+  private final ScanJdbc scanJdbc;
   private final ScheduleJdbc scheduleJdbc = new ScheduleJdbc();
+  private final DatabaseSettings settings;
+  /** PostgreSQL only: a connection of its own that LISTENs for queued commands. */
+  private Connection listener;
 
-  private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect) {
+  private JdbcStore(DataSource dataSource, AutoCloseable pool, Dialect dialect, DatabaseSettings settings) {
     this.dataSource = dataSource;
     this.pool = pool;
     this.dialect = dialect;
+    this.settings = settings;
     this.writer = new ChangeWriter(dialect);
     this.vulnerabilityJdbc = new VulnerabilityJdbc(dialect);
+    this.scanJdbc = new ScanJdbc(dialect);
   }
 
   /**
@@ -101,7 +108,7 @@ public final class JdbcStore implements Store {
       pool.close();
       throw e;
     }
-    return new JdbcStore(pool, pool, dialect);
+    return new JdbcStore(pool, pool, dialect, settings);
   }
 
   /**
@@ -231,9 +238,12 @@ public final class JdbcStore implements Store {
             b.lastSeq() > 0))
         .toList();
     List<InventoryChange> inventory = batches.stream().flatMap(b -> b.inventory().stream()).toList();
+    List<AgentResult> results = batches.stream().flatMap(b -> b.scanResults().stream()).toList();
     return inTransaction("committing a batch of " + works.size() + " agents", c -> {
       Map<String, Long> committed = writer.write(c, works, now);
       if (!inventory.isEmpty()) inventoryJdbc.write(c, inventory, now);
+      // After the inventories: a scan result is recorded with what it found.
+      if (!results.isEmpty()) scanJdbc.applyResults(c, results, now);
       return committed;
     });
   }
@@ -491,6 +501,237 @@ public final class JdbcStore implements Store {
     return read("listing vulnerability changes", c -> vulnerabilityJdbc.changes(c, imageId, page));
   }
 
+  // ---- scans
+
+  @Override
+  public List<String> scopeImages(String kind, List<String> ids) {
+    return read("resolving the images of a scan", c -> scanJdbc.scopeImages(c, kind, ids));
+  }
+
+  @Override
+  public void createJob(NewJob job, List<String> imageIds) {
+    inTransaction("recording scan job " + job.id(), c -> {
+      scanJdbc.createJob(c, job, imageIds);
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<JobRow> job(String jobId) {
+    return read("reading scan job " + jobId, c -> scanJdbc.job(c, jobId));
+  }
+
+  @Override
+  public Page<JobRow> jobs(JobQuery query) {
+    return read("listing scan jobs", c -> scanJdbc.jobs(c, query));
+  }
+
+  @Override
+  public Page<ItemRow> jobItems(String jobId, Optional<String> state, PageRequest page) {
+    return read("listing the images of scan job " + jobId, c -> scanJdbc.jobItems(c, jobId, state, page));
+  }
+
+  @Override
+  public List<JobRow> claimJobs(String owner, Instant now, Instant leaseUntil) {
+    return inTransaction("claiming scan jobs", c -> scanJdbc.claimJobs(c, owner, now, leaseUntil));
+  }
+
+  @Override
+  public boolean setJobState(String jobId, Collection<String> from, String to, String reason, Instant now) {
+    return inTransaction("moving scan job " + jobId + " to " + to,
+        c -> scanJdbc.setJobState(c, jobId, from, to, reason, now));
+  }
+
+  @Override
+  public List<PendingItem> pendingItems(String jobId, int limit) {
+    return read("reading the queue of scan job " + jobId, c -> scanJdbc.pendingItems(c, jobId, limit));
+  }
+
+  @Override
+  public Map<String, Integer> hostLoad() {
+    return read("counting scans per host", c -> scanJdbc.hostLoad(c));
+  }
+
+  @Override
+  public void markDispatched(List<Dispatch> dispatches, Instant now) {
+    inTransaction("dispatching " + dispatches.size() + " scans", c -> {
+      scanJdbc.markDispatched(c, dispatches, now);
+      return null;
+    });
+  }
+
+  @Override
+  public void markWaiting(List<ItemNote> items, Instant now) {
+    inTransaction("marking " + items.size() + " scans waiting", c -> {
+      scanJdbc.markWaiting(c, items, now);
+      return null;
+    });
+  }
+
+  @Override
+  public void requeue(List<ItemNote> items, Instant now) {
+    inTransaction("requeueing " + items.size() + " scans", c -> {
+      scanJdbc.requeue(c, items, now);
+      return null;
+    });
+  }
+
+  @Override
+  public List<InFlight> inFlight(Optional<String> jobId, Optional<String> hostId) {
+    return read("listing scans in flight", c -> scanJdbc.inFlight(c, jobId, hostId));
+  }
+
+  @Override
+  public void endItems(List<ItemNote> items, String outcome, Instant now) {
+    inTransaction("ending " + items.size() + " scans", c -> {
+      scanJdbc.endItems(c, items, outcome, now);
+      return null;
+    });
+  }
+
+  @Override
+  public List<InFlight> cancelItems(Optional<String> jobId, Collection<String> imageIds, String reason, Instant now) {
+    return inTransaction("cancelling scans", c -> scanJdbc.cancelItems(c, jobId, imageIds, reason, now));
+  }
+
+  @Override
+  public List<InFlight> pauseItems(String jobId, String reason, Instant now) {
+    return inTransaction("pausing scan job " + jobId, c -> scanJdbc.pauseItems(c, jobId, reason, now));
+  }
+
+  @Override
+  public int expireItems(String jobId, String reason, Instant now) {
+    return inTransaction("expiring scan job " + jobId, c -> scanJdbc.expireItems(c, jobId, reason, now));
+  }
+
+  @Override
+  public Map<String, Integer> itemStates(String jobId) {
+    return read("counting the images of scan job " + jobId, c -> scanJdbc.itemStates(c, jobId));
+  }
+
+  @Override
+  public void recordProgress(List<Progress> progress, Instant now) {
+    inTransaction("recording scan progress", c -> {
+      scanJdbc.recordProgress(c, progress, now);
+      return null;
+    });
+  }
+
+  @Override
+  public List<ItemNote> itemsOfRequest(String requestId) {
+    return read("reading scan request " + requestId, c -> scanJdbc.itemsOfRequest(c, requestId));
+  }
+
+  @Override
+  public int finishCompleted(Collection<RequestImage> items, Optional<Instant> completingBefore, Instant now) {
+    return inTransaction("finishing scans", c -> scanJdbc.finishCompleted(c, items, completingBefore, now));
+  }
+
+  @Override
+  public Page<ScanRecord> scanHistory(String imageId, PageRequest page) {
+    return read("reading the scan history of " + imageId, c -> scanJdbc.scanHistory(c, imageId, page));
+  }
+
+  @Override
+  public Optional<ImageScanStatus> imageScanStatus(String imageId) {
+    return read("reading the scan status of " + imageId, c -> scanJdbc.imageScanStatus(c, imageId));
+  }
+
+  @Override
+  public List<NewImage> imagesFirstSeenAfter(Instant after, int limit) {
+    return read("listing new images", c -> scanJdbc.imagesFirstSeenAfter(c, after, limit));
+  }
+
+  @Override
+  public void heartbeatCollector(String id, Instant started, Instant now) {
+    inTransaction("recording collector " + id, c -> {
+      scanJdbc.heartbeatCollector(c, id, started, now);
+      return null;
+    });
+  }
+
+  @Override
+  public void recordSessions(String collectorId, Collection<String> connected, Collection<String> disconnected,
+      Instant now) {
+    inTransaction("recording agent sessions", c -> {
+      scanJdbc.recordSessions(c, collectorId, connected, disconnected, now);
+      return null;
+    });
+  }
+
+  @Override
+  public Map<String, String> liveSessions(Collection<String> agentIds, Instant aliveSince) {
+    return read("finding agent sessions", c -> scanJdbc.liveSessions(c, agentIds, aliveSince));
+  }
+
+  @Override
+  public void queueCommands(List<QueuedCommand> commands, Instant now, Instant expiresAt) {
+    inTransaction("queueing " + commands.size() + " agent commands", c -> {
+      scanJdbc.queueCommands(c, commands, now, expiresAt);
+      return null;
+    });
+  }
+
+  @Override
+  public List<QueuedCommand> takeCommands(String collectorId, Instant now, int limit) {
+    return inTransaction("taking queued agent commands", c -> scanJdbc.takeCommands(c, collectorId, now, limit));
+  }
+
+  @Override
+  public boolean awaitCommandSignal(long maxMillis) {
+    if (dialect != Dialect.POSTGRESQL) return false;
+    try {
+      Connection l;
+      synchronized (this) {
+        if (listener == null || listener.isClosed()) {
+          Properties props = new Properties();
+          props.setProperty("user", settings.user());
+          props.setProperty("password", settings.password());
+          listener = DriverManager.getConnection(settings.jdbcUrl(), props);
+          try (Statement s = listener.createStatement()) {
+            s.execute("LISTEN " + ScanJdbc.NOTIFY_CHANNEL);
+          }
+        }
+        l = listener;
+      }
+      var notes = l.unwrap(org.postgresql.PGConnection.class).getNotifications((int) Math.max(1, maxMillis));
+      return notes != null && notes.length > 0;
+    } catch (SQLException e) {
+      synchronized (this) {
+        closeListener();
+      }
+      return false;
+    }
+  }
+
+  private void closeListener() {
+    if (listener == null) return;
+    try {
+      listener.close();
+    } catch (SQLException ignored) {
+      // It is being thrown away.
+    }
+    listener = null;
+  }
+
+  @Override
+  public boolean holdLease(String name, String owner, Instant now, Instant until) {
+    return inTransaction("holding lease " + name, c -> scanJdbc.holdLease(c, name, owner, now, until));
+  }
+
+  @Override
+  public Optional<String> setting(String name) {
+    return read("reading setting " + name, c -> scanJdbc.setting(c, name));
+  }
+
+  @Override
+  public void putSetting(String name, String value, Instant now) {
+    inTransaction("writing setting " + name, c -> {
+      scanJdbc.putSetting(c, name, value, now);
+      return null;
+    });
+  }
+
   // ---- schedules
 
   @Override
@@ -562,6 +803,9 @@ public final class JdbcStore implements Store {
 
   @Override
   public void close() {
+    synchronized (this) {
+      closeListener();
+    }
     try {
       pool.close();
     } catch (Exception e) {

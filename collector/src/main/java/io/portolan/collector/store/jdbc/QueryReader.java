@@ -57,11 +57,14 @@ final class QueryReader {
         inv.package_count,
         iv.image_id AS assessed_id, iv.critical, iv.high, iv.medium, iv.low, iv.negligible, iv.unrated, iv.total,
         iv.fixable, iv.priority, iv.matched_at,
+        ss.status AS scan_status, ss.phase AS scan_phase, ss.progress AS scan_progress, ss.reason AS scan_reason,
+        ss.job_id AS scan_job_id, ss.host_id AS scan_host_id, ss.updated AS scan_updated, ss.last_scanned_at,
         -- RiskScore's exposure factor: doubled while a container runs from the image.
         iv.risk_base * (CASE WHEN EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id AND c.present = TRUE
            AND c.state = 'running') THEN 2 ELSE 1 END) AS risk_score
       FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id
         LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id
+        LEFT JOIN image_scan_status ss ON ss.image_id = i.id
       """;
 
   private static final String HOST_SUMMARY_SELECT = """
@@ -195,11 +198,17 @@ final class QueryReader {
       case ASSESSED -> w.add("iv.image_id IS NOT NULL");
       case NOT_ASSESSED -> w.add("iv.image_id IS NULL");
     }
+    switch (f.scanStatus()) {
+      case ANY -> { }
+      case NOT_SCANNED -> w.add("ss.image_id IS NULL");
+      default -> w.add("ss.status = ?", f.scanStatus().name());
+    }
     f.os().filter(o -> !o.isBlank()).ifPresent(o -> w.add(
         "(LOWER(inv.os_id) = ? OR LOWER(inv.os_id || '-' || inv.os_version) = ? OR LOWER(inv.os_pretty_name) LIKE ?"
             + " ESCAPE '\\')", o.toLowerCase(Locale.ROOT), o.toLowerCase(Locale.ROOT), contains(o)));
     long total = count(c, "SELECT COUNT(*) FROM images i LEFT JOIN image_inventory inv ON inv.image_id = i.id"
-        + " LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id" + w.sql(), w.params);
+        + " LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id"
+        + " LEFT JOIN image_scan_status ss ON ss.image_id = i.id" + w.sql(), w.params);
 
     String dir = q.direction() == Direction.DESC ? " DESC" : " ASC";
     String key = switch (q.sort()) {
@@ -217,6 +226,7 @@ final class QueryReader {
       case MEDIUM -> "iv.medium";
       case LOW -> "iv.low";
       case VULNERABILITIES -> "iv.total";
+      case LAST_SCANNED -> "ss.last_scanned_at";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
@@ -235,7 +245,15 @@ final class QueryReader {
     return new ImageSummary(rs.getString("id"), repoTags, List.of(), getTime(rs, "created"), rs.getLong("size_bytes"),
         rs.getString("os"), rs.getString("architecture"), rs.getLong("host_count"), rs.getLong("container_count"),
         rs.getLong("running_count"), getTime(rs, "first_seen"), getTime(rs, "last_seen"), inventory(rs),
-        vulnerabilities(rs));
+        vulnerabilities(rs), scan(rs));
+  }
+
+  private static Queries.Scan scan(ResultSet rs) throws SQLException {
+    String status = rs.getString("scan_status");
+    if (status == null) return Queries.Scan.NOT_SCANNED;
+    return new Queries.Scan(status, rs.getString("scan_phase"), rs.getInt("scan_progress"),
+        rs.getString("scan_reason"), rs.getString("scan_job_id"), rs.getString("scan_host_id"),
+        getTime(rs, "scan_updated"), getTime(rs, "last_scanned_at"));
   }
 
   private static Queries.Vulnerabilities vulnerabilities(ResultSet rs) throws SQLException {
@@ -258,7 +276,7 @@ final class QueryReader {
     for (String rt : repoTags) repositories.add(rt.substring(0, rt.lastIndexOf(':')));
     return new ImageSummary(s.id(), repoTags, List.copyOf(repositories), s.created(), s.sizeBytes(), s.os(),
         s.architecture(), s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
-        s.inventory(), s.vulnerabilities());
+        s.inventory(), s.vulnerabilities(), s.scan());
   }
 
   /** Distinct "repo:tag" per image, across the hosts where the image is present. */
