@@ -52,12 +52,25 @@ final class CollectorOptions {
       description = "How often URL feeds are fetched again (default: ${DEFAULT-VALUE})")
   Duration feedRefresh;
 
+  @Option(names = "--scan-expiry", defaultValue = "24h", converter = DurationConverter.class,
+      description = "A scan job still waiting (for offline hosts) after this long expires (default: ${DEFAULT-VALUE})")
+  Duration scanExpiry;
+
+  @Option(names = "--scan-timeout", defaultValue = "10m", converter = DurationConverter.class,
+      description = "Scans on a host that reports no progress for this long fail (default: ${DEFAULT-VALUE})")
+  Duration scanTimeout;
+
+  @Option(names = "--scan-host-concurrency", defaultValue = "64",
+      description = "Images one host is asked to scan at once (default: ${DEFAULT-VALUE})")
+  int scanHostConcurrency;
+
   CollectorConfig toConfig() {
     var d = CollectorConfig.defaults(dataDir);
     var sources = feeds.entrySet().stream()
         .map(e -> new io.portolan.collector.advisory.FeedService.Source(e.getKey(), e.getValue(), feedRefresh))
         .toList();
     return new CollectorConfig(dataDir, bind, httpPort, grpcPort, dbUrl, dbUser, dbPassword, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, d.maxInFlight(), sources);
+        offlineAfter, heartbeatInterval, maxMessageBytes, d.maxInFlight(), sources,
+        new CollectorConfig.ScanTuning(scanExpiry, scanTimeout, scanHostConcurrency));
   }
 }

@@ -11,9 +11,10 @@ import io.portolan.collector.ingest.AgentStreamService;
 import io.portolan.collector.ingest.AgentVersionPolicy;
 import io.portolan.collector.match.MatchService;
 import io.portolan.collector.scan.ScanJobs;
-import io.portolan.collector.scan.ScansUnavailable;
 import io.portolan.collector.schedule.ScheduleService;
 import io.portolan.collector.schedule.Scheduler;
+import io.portolan.collector.scan.AgentLink;
+import io.portolan.collector.scan.ScanService;
 import io.portolan.collector.store.Store;
 import io.portolan.collector.store.jdbc.DatabaseSettings;
 import io.portolan.collector.store.jdbc.JdbcStore;
@@ -45,8 +46,10 @@ public final class Collector implements AutoCloseable {
   private PrometheusMeterRegistry metrics;
   private MatchService match;
   private FeedService feeds;
-  private ScanJobs scanJobs = new ScansUnavailable();
+  /** Set only by tests that count what schedules submit; otherwise schedules submit to {@link #scans}. */
+  private ScanJobs scanJobs;
   private Scheduler scheduler;
+  private ScanService scans;
 
   public Collector(CollectorConfig config, Clock clock) {
     this.config = config;
@@ -54,8 +57,8 @@ public final class Collector implements AutoCloseable {
   }
 
   /**
-   * The scan service that schedules submit to; until one is plugged in, scans are refused with a
-   * clear reason. Call before {@link #start()}.
+   * Replaces the scan service as what schedules submit to (tests count submits this way). Call
+   * before {@link #start()}.
    */
   public Collector scanJobs(ScanJobs jobs) {
     this.scanJobs = jobs;
@@ -97,6 +100,27 @@ public final class Collector implements AutoCloseable {
             config.maxMessageBytes(), writerThreads(db)),
         metrics);
     ingest.onInventories(match::inventoriesChanged);
+    AgentStreamService streams = ingest;
+    MatchService matching = match;
+    scans = new ScanService(store, new AgentLink() {
+      @Override
+      public boolean send(String agentId, io.portolan.proto.agent.v1.Command command) {
+        return streams.send(agentId, command);
+      }
+
+      @Override
+      public java.util.Set<String> connectedAgents() {
+        return streams.connectedAgentIds();
+      }
+
+      @Override
+      public void afterMatching(Runnable task) {
+        matching.afterPendingWork(task);
+      }
+    }, clock, ScanService.Settings.defaults(config.offlineAfter()).withExpiry(config.scans().expiry())
+        .withHostSilence(config.scans().hostSilence()).withHostConcurrency(config.scans().hostConcurrency()),
+        collectorId);
+    ingest.onAgentEvents(scans.agentEvents());
     try {
       grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
           .maxInboundMessageSize(transportLimit(config.maxMessageBytes()))
@@ -111,9 +135,11 @@ public final class Collector implements AutoCloseable {
           + config.grpcPort() + ": " + e.getMessage(), e);
     }
     feeds.start();
-    scheduler = new Scheduler(store, scanJobs, clock, collectorId, Scheduler.DEFAULT_MAX_SLEEP).start();
+    scans.start();
+    ScanJobs jobs = scanJobs != null ? scanJobs : scans;
+    scheduler = new Scheduler(store, jobs, clock, collectorId, Scheduler.DEFAULT_MAX_SLEEP).start();
     RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds,
-        new ScheduleService(store, scanJobs, clock, scheduler::wake));
+        new ScheduleService(store, jobs, clock, scheduler::wake), scans);
     try {
       http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
     } catch (RuntimeException e) {
@@ -154,6 +180,10 @@ public final class Collector implements AutoCloseable {
     return scheduler;
   }
 
+  public ScanService scans() {
+    return scans;
+  }
+
   ApiServer.Health health() {
     String db;
     try {
@@ -188,6 +218,7 @@ public final class Collector implements AutoCloseable {
   @Override
   public void close() {
     if (http != null) http.close();
+    if (scans != null) scans.close();
     if (ingest != null) ingest.close();
     if (grpc != null) {
       grpc.shutdown();

@@ -28,7 +28,24 @@ public record CollectorConfig(
     Duration heartbeatInterval,
     int maxMessageBytes,
     int maxInFlight,
-    List<FeedService.Source> feeds) {
+    List<FeedService.Source> feeds,
+    ScanTuning scans) {
+
+  /**
+   * How scans run: a job expires after {@code expiry} (work still waiting for offline hosts then
+   * fails), a host with scans in flight that shows no progress for {@code hostSilence} times them
+   * out, and a host gets at most {@code hostConcurrency} images at once.
+   */
+  public record ScanTuning(Duration expiry, Duration hostSilence, int hostConcurrency) {
+    public static final ScanTuning DEFAULTS = new ScanTuning(Duration.ofHours(24), Duration.ofMinutes(10), 64);
+
+    public ScanTuning {
+      if (expiry.isZero() || expiry.isNegative()) throw new IllegalArgumentException("scan expiry must be positive");
+      if (hostSilence.isZero() || hostSilence.isNegative())
+        throw new IllegalArgumentException("scan timeout must be positive");
+      if (hostConcurrency < 1) throw new IllegalArgumentException("scan host concurrency must be at least 1");
+    }
+  }
 
   public static final int DEFAULT_HTTP_PORT = 7070;
   public static final int DEFAULT_GRPC_PORT = 7071;
@@ -42,6 +59,7 @@ public record CollectorConfig(
       throw new IllegalArgumentException("offline-after must be at least twice the heartbeat interval");
     if (maxMessageBytes < 64 * 1024) throw new IllegalArgumentException("max message size must be at least 64 KiB");
     feeds = List.copyOf(feeds);
+    Objects.requireNonNull(scans, "scans");
     if (feeds.stream().map(FeedService.Source::name).distinct().count() != feeds.size())
       throw new IllegalArgumentException("two advisory feeds have the same name");
   }
@@ -51,12 +69,25 @@ public record CollectorConfig(
       String dbPassword, int dbPoolSize, Duration offlineAfter, Duration heartbeatInterval, int maxMessageBytes,
       int maxInFlight) {
     this(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize, offlineAfter,
-        heartbeatInterval, maxMessageBytes, maxInFlight, List.of());
+        heartbeatInterval, maxMessageBytes, maxInFlight, List.of(), ScanTuning.DEFAULTS);
+  }
+
+  /** With the default scan tuning. */
+  public CollectorConfig(Path dataDir, String bindAddress, int httpPort, int grpcPort, String jdbcUrl, String dbUser,
+      String dbPassword, int dbPoolSize, Duration offlineAfter, Duration heartbeatInterval, int maxMessageBytes,
+      int maxInFlight, List<FeedService.Source> feeds) {
+    this(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize, offlineAfter,
+        heartbeatInterval, maxMessageBytes, maxInFlight, feeds, ScanTuning.DEFAULTS);
+  }
+
+  public CollectorConfig withScans(ScanTuning value) {
+    return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds, value);
   }
 
   public CollectorConfig withFeeds(List<FeedService.Source> sources) {
     return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, sources);
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, sources, scans);
   }
 
   /** Loopback defaults with embedded H2 under {@code dataDir}. */
@@ -78,17 +109,17 @@ public record CollectorConfig(
 
   public CollectorConfig withPorts(int http, int grpc) {
     return new CollectorConfig(dataDir, bindAddress, http, grpc, jdbcUrl, dbUser, dbPassword, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds);
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds, scans);
   }
 
   public CollectorConfig withDatabase(String url, String user, String password) {
     return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, url, user, password, dbPoolSize,
-        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds);
+        offlineAfter, heartbeatInterval, maxMessageBytes, maxInFlight, feeds, scans);
   }
 
   public CollectorConfig withOfflineAfter(Duration offline, Duration heartbeat) {
     return new CollectorConfig(dataDir, bindAddress, httpPort, grpcPort, jdbcUrl, dbUser, dbPassword, dbPoolSize,
-        offline, heartbeat, maxMessageBytes, maxInFlight, feeds);
+        offline, heartbeat, maxMessageBytes, maxInFlight, feeds, scans);
   }
 
   /** The database actually used: the configured one, or the embedded H2 file in the data dir. */

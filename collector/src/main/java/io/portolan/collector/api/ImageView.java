@@ -31,7 +31,8 @@ public record ImageView(
     List<ImageFacts.HistoryEntry> history,
     ImageFacts.Config config,
     io.portolan.collector.store.Queries.Inventory inventory,
-    io.portolan.collector.store.Queries.Vulnerabilities vulnerabilities) {
+    io.portolan.collector.store.Queries.Vulnerabilities vulnerabilities,
+    io.portolan.collector.store.Queries.Scan scan) {
 
   static ImageView of(ImageDetail d) {
     var s = d.summary();
@@ -40,7 +41,7 @@ public record ImageView(
         s.os(), s.architecture(), d.variant(), s.sizeBytes(), d.format(), d.layerDiffIds().size(),
         s.hostCount(), s.containerCount(), s.runningContainerCount(), s.firstSeen(), s.lastSeen(),
         d.author(), d.dockerVersion(), d.layerDiffIds(), d.history(), d.config(), s.inventory(),
-        s.vulnerabilities());
+        s.vulnerabilities(), s.scan());
   }
 
   /** The 12 hex digits Docker shows. */

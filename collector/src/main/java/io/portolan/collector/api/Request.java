@@ -35,6 +35,39 @@ public final class Request {
     return ctx.bodyInputStream();
   }
 
+  /**
+   * The body as JSON of {@code type}; a missing, malformed or mistyped body, or a field the type
+   * does not have, is a 400 that says what is wrong.
+   */
+  public <T> T json(Class<T> type) {
+    try {
+      byte[] bytes = ctx.bodyAsBytes();
+      if (bytes.length == 0) throw ApiProblem.badRequest("this request needs a JSON body");
+      T value = JSON.readValue(bytes, type);
+      if (value == null) throw ApiProblem.badRequest("this request needs a JSON object, not null");
+      return value;
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      throw ApiProblem.badRequest("unknown field '" + e.getPropertyName() + "' in the request body; known fields: "
+          + String.join(", ", e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList()));
+    } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw ApiProblem.badRequest("invalid request body: " + cause.getMessage());
+    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+      String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+          : "[" + r.getIndex() + "]").collect(Collectors.joining("."));
+      throw ApiProblem.badRequest("invalid request body" + (field.isEmpty() ? "" : " at '" + field + "'") + ": "
+          + e.getOriginalMessage().lines().findFirst().orElse(""));
+    } catch (java.io.IOException e) {
+      throw ApiProblem.badRequest("the request body is not valid JSON: "
+          + (e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("")));
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = ApiServer.jsonMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
   public String path(String name) {
     return ctx.pathParam(name);
   }

@@ -8,6 +8,7 @@ import static io.portolan.collector.api.Param.query;
 
 import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.schedule.ScheduleService;
+import io.portolan.collector.scan.ScanService;
 import io.portolan.collector.store.InventoryStore.PackageQuery;
 import io.portolan.collector.store.InventoryStore.PackageView;
 import io.portolan.collector.store.Page;
@@ -27,6 +28,7 @@ import io.portolan.collector.store.Queries.ImageSort;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositoryQuery;
 import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.store.Queries.ScanStatusFilter;
 import io.portolan.collector.store.Queries.SeverityFilter;
 import io.portolan.collector.store.Store;
 import java.lang.reflect.Type;
@@ -50,15 +52,17 @@ public final class RestApi {
   private final String version;
   private final VulnerabilityApi vulnerabilities;
   private final ScheduleApi schedules;
+  private final ScanApi scans;
 
   public RestApi(Store store, Clock clock, Duration offlineAfter, String version, FeedService feeds,
-      ScheduleService schedules) {
+      ScheduleService schedules, ScanService scans) {
     this.version = version;
     this.store = store;
     this.clock = clock;
     this.offlineAfter = offlineAfter;
     this.vulnerabilities = new VulnerabilityApi(store, feeds, this::imageId, this::onlineSince);
     this.schedules = new ScheduleApi(schedules, clock);
+    this.scans = new ScanApi(store, scans, this::imageId);
   }
 
   private static final Param PAGE = integer("page", "Page number, from 1", 1);
@@ -94,7 +98,8 @@ public final class RestApi {
             r.text("search"), r.choice("state", ContainerState.class), r.page()))));
 
     e.add(new Endpoint(PREFIX + "/images",
-        "Images, searchable, filterable, sorted and paged with a total. riskScore = exposure x sum of"
+        "Images, searchable, filterable, sorted and paged with a total, each with its scan status and last-scanned"
+            + " time. riskScore = exposure x sum of"
             + " (severity weight x fix factor): weights Critical 10, High 5, Medium 2, Low 0.5, Unknown 1,"
             + " Negligible 0; fix factor 1 with a fixed version, 0.5 without; exposure 2 when a container runs from"
             + " the image, else 1. highPriority: a Critical or High finding with a fix.",
@@ -106,6 +111,8 @@ public final class RestApi {
             bool("highPriority", "Only images with a Critical or High finding that has a fix"),
             bool("fixable", "Only images with at least one fixable finding"),
             choice("assessment", "Assessed (matched) or not yet", Assessment.class, Assessment.ANY),
+            choice("scanStatus", "Scan status: not_scanned, scanning (queued, waiting for a host, or running),"
+                + " scanned, cancelled or scan_exception", ScanStatusFilter.class, ScanStatusFilter.ANY),
             query("os", "OS ID (debian), ID-version (debian-12) or name substring"),
             choice("sort", "Sort column", ImageSort.class, ImageSort.CREATED),
             choice("order", "Sort direction", Direction.class, Direction.DESC), PAGE, SIZE),
@@ -113,7 +120,8 @@ public final class RestApi {
         r -> store.images(new ImageQuery(r.text("search"), r.text("repository"), r.text("host"),
             r.bool("includeRemoved"), r.choice("sort", ImageSort.class), r.choice("order", Direction.class),
             r.page(), new ImageQuery.Filters(r.choice("severity", SeverityFilter.class), r.bool("highPriority"),
-                r.bool("fixable"), r.choice("assessment", Assessment.class), r.text("os"))))));
+                r.bool("fixable"), r.choice("assessment", Assessment.class), r.text("os"),
+                r.choice("scanStatus", ScanStatusFilter.class))))));
     e.add(new Endpoint(PREFIX + "/images/{id}", "Image details",
         List.of(path("id", "Image ID, with or without sha256:, or a unique prefix")), ImageView.class,
         r -> ImageView.of(store.image(imageId(r.path("id"))).orElseThrow())));
@@ -151,6 +159,7 @@ public final class RestApi {
         r -> sbom(imageId(r.path("id")))));
 
     e.addAll(vulnerabilities.endpoints());
+    e.addAll(scans.endpoints());
 
     e.add(new Endpoint(PREFIX + "/containers", "Containers across all hosts",
         List.of(query("host", "Host (agent) ID"), query("image", "Image ID or unique prefix"),

@@ -99,8 +99,11 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     }
     switch (message.getBodyCase()) {
       case HEARTBEAT -> heartbeat(message.getHeartbeat());
-      case COMMAND_UPDATE -> log.debug("agent {} command {} is {}", agentId,
-          message.getCommandUpdate().getRequestId(), message.getCommandUpdate().getStatus());
+      case COMMAND_UPDATE -> {
+        // Results come through the outbox (seq > 0) and are committed like inventories; progress is best effort.
+        if (message.getSeq() > 0) enqueue(message);
+        else service.events().commandUpdate(agentId, message.getCommandUpdate());
+      }
       case SNAPSHOT, DELTA, LAYER_INVENTORY, IMAGE_INVENTORY -> enqueue(message);
       case LAYER_OFFER -> {
         if (welcomed) service.offers().answer(this, message.getLayerOffer());
@@ -234,6 +237,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     if (!inFlight.compareAndSet(false, true)) return null;
     IngestBatch.Registration r = registration.getAndSet(null);
     List<HostChange> changes = new ArrayList<>();
+    List<io.portolan.collector.store.ScanStore.AgentResult> scanResults = new ArrayList<>();
     InventoryBatch inventory = new InventoryBatch(service.store());
     long highest = 0;
     int taken = 0;
@@ -247,6 +251,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
         switch (m.getBodyCase()) {
           case LAYER_INVENTORY -> inventory.layer(m.getLayerInventory());
           case IMAGE_INVENTORY -> inventory.image(m.getImageInventory());
+          case COMMAND_UPDATE -> WireMapping.scanResult(m.getCommandUpdate()).ifPresent(scanResults::add);
           default -> changes.addAll(WireMapping.changes(m));
         }
       } catch (InvalidMessageException e) {
@@ -277,8 +282,8 @@ final class AgentSession implements StreamObserver<AgentMessage> {
       refuseStream(Status.UNAVAILABLE, "collector database unavailable; retry later");
       return null;
     }
-    return new Work(new IngestBatch(agentId, Optional.ofNullable(r), changes, results, highest), r != null, taken,
-        inventory.wants());
+    return new Work(new IngestBatch(agentId, Optional.ofNullable(r), changes, results, scanResults, highest),
+        r != null, taken, inventory.wants());
   }
 
   private void committed(Work w, long seq) {
@@ -316,6 +321,14 @@ final class AgentSession implements StreamObserver<AgentMessage> {
         .build());
     log.info("agent {} connected: host {} agent {} (last committed seq {})",
         agentId, r.facts().hostName(), r.agentVersion(), committed);
+    service.events().connected(agentId);
+  }
+
+  /** Sends a collector command (scan, cancel) down this stream; false when the stream is gone. */
+  boolean sendCommand(Command command) {
+    if (closed || !welcomed) return false;
+    send(CollectorMessage.newBuilder().setCommand(command).build());
+    return !closed;
   }
 
   private void ack(long seq) {
@@ -369,6 +382,7 @@ final class AgentSession implements StreamObserver<AgentMessage> {
     if (agentId != null) {
       service.detach(agentId, this);
       log.info("agent {} disconnected: {}", agentId, why);
+      service.events().disconnected(agentId);
     }
   }
 

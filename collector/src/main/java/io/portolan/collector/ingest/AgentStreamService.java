@@ -42,6 +42,7 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
   private final ScheduledExecutorService heartbeatFlusher;
   private final IngestWriter writer;
   private final LayerOffers offers;
+  private volatile AgentEvents events = AgentEvents.NONE;
 
   public AgentStreamService(
       Store store, Clock clock, AgentVersionPolicy policy, Settings settings, MeterRegistry registry) {
@@ -68,9 +69,35 @@ public final class AgentStreamService extends AgentServiceGrpc.AgentServiceImplB
     writer.onInventories(listener);
   }
 
+  /** Tells {@code listener} about sessions, command updates and committed scan results. */
+  public void onAgentEvents(AgentEvents listener) {
+    this.events = listener;
+    writer.onScanResults(listener::scanResults);
+  }
+
+  AgentEvents events() {
+    return events;
+  }
+
+  /** Sends a command down the agent's stream if this collector holds it; false otherwise. */
+  public boolean send(String agentId, io.portolan.proto.agent.v1.Command command) {
+    AgentSession s = sessions.get(agentId);
+    return s != null && s.sendCommand(command);
+  }
+
+  /** Agents with an open stream to this collector. */
+  public Set<String> connectedAgentIds() {
+    return Set.copyOf(sessions.keySet());
+  }
+
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<CollectorMessage> responses) {
     return new AgentSession(this, responses);
+  }
+
+  /** This collector's ID, as agents see it in the Welcome. */
+  public String collectorId() {
+    return settings.collectorId();
   }
 
   public int connectedAgents() {

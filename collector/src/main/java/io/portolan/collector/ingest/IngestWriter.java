@@ -30,6 +30,8 @@ final class IngestWriter implements AutoCloseable {
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean closed;
   private volatile java.util.function.Consumer<java.util.Collection<String>> inventoryListener = ids -> { };
+  private volatile java.util.function.Consumer<List<io.portolan.collector.store.ScanStore.AgentResult>> scanListener =
+      results -> { };
 
   IngestWriter(Store store, Clock clock, IngestMetrics metrics, int writerCount) {
     this.store = store;
@@ -46,18 +48,34 @@ final class IngestWriter implements AutoCloseable {
     this.inventoryListener = listener;
   }
 
+  /** Told the agents' scan results a commit stored, after the inventory listener heard of the same commit. */
+  void onScanResults(java.util.function.Consumer<List<io.portolan.collector.store.ScanStore.AgentResult>> listener) {
+    this.scanListener = listener;
+  }
+
   private void committed(List<AgentSession.Work> works) {
     java.util.Set<String> images = new java.util.TreeSet<>();
+    List<io.portolan.collector.store.ScanStore.AgentResult> results = new ArrayList<>();
     for (AgentSession.Work w : works) {
       for (var change : w.batch().inventory()) {
         if (change instanceof io.portolan.collector.store.InventoryChange.ImageInventoried i) images.add(i.imageId());
       }
+      results.addAll(w.batch().scanResults());
     }
-    if (images.isEmpty()) return;
-    try {
-      inventoryListener.accept(images);
-    } catch (RuntimeException e) {
-      log.warn("inventory listener failed: {}", e.getMessage());
+    if (!images.isEmpty()) {
+      try {
+        inventoryListener.accept(images);
+      } catch (RuntimeException e) {
+        log.warn("inventory listener failed: {}", e.getMessage());
+      }
+    }
+    // Scan results second: whoever finishes them must see the matching the inventories started.
+    if (!results.isEmpty()) {
+      try {
+        scanListener.accept(results);
+      } catch (RuntimeException e) {
+        log.warn("scan result listener failed: {}", e.getMessage());
+      }
     }
   }
 

@@ -49,6 +49,27 @@ final class WireMapping {
         h.getMemoryBytes());
   }
 
+  /**
+   * The per-image result a durable command update carries; empty for updates about a whole
+   * command, or with a status that is not a result.
+   */
+  static java.util.Optional<io.portolan.collector.store.ScanStore.AgentResult> scanResult(
+      io.portolan.proto.agent.v1.CommandUpdate u) {
+    if (u.getImageId().isEmpty()) return java.util.Optional.empty();
+    String outcome = switch (u.getStatus()) {
+      case COMMAND_STATUS_DONE -> "DONE";
+      case COMMAND_STATUS_FAILED, COMMAND_STATUS_REJECTED -> "FAILED";
+      case COMMAND_STATUS_CANCELLED -> "CANCELLED";
+      default -> null;
+    };
+    if (outcome == null) return java.util.Optional.empty();
+    if (u.getRequestId().isEmpty() || u.getRequestId().length() > 64) {
+      throw new InvalidMessageException("a scan result needs a request_id of at most 64 characters");
+    }
+    return java.util.Optional.of(new io.portolan.collector.store.ScanStore.AgentResult(u.getRequestId(),
+        imageId(u.getImageId()), outcome, text("command_update.message", u.getMessage())));
+  }
+
   /** The durable changes one agent message carries; empty for messages that carry none. */
   static List<HostChange> changes(AgentMessage m) {
     return switch (m.getBodyCase()) {

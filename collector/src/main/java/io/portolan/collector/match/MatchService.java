@@ -86,6 +86,7 @@ public final class MatchService implements AutoCloseable {
   private final Map<String, Map<String, Advisory>> advisories = new HashMap<>();
   private final Map<String, Boolean> distroTrackers = new ConcurrentHashMap<>();
   private final Set<String> pendingImages = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicBoolean matchQueued = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Matcher matcher = new Matcher(AdvisoryIndex.empty());
   private long generation;
 
@@ -155,15 +156,25 @@ public final class MatchService implements AutoCloseable {
   /** Called after inventories are committed: their new packages get matched and their counts computed. */
   public void inventoriesChanged(Collection<String> imageIds) {
     if (imageIds.isEmpty()) return;
-    boolean first = pendingImages.isEmpty();
     pendingImages.addAll(imageIds);
-    if (first) {
+    // The flag is cleared before the task drains, so images added after the drain get a task of their own.
+    if (matchQueued.compareAndSet(false, true)) {
       worker.submit(() -> {
+        matchQueued.set(false);
         Set<String> images = new HashSet<>(pendingImages);
         pendingImages.removeAll(images);
         guarded("matching new inventories", () -> matchUnmatched(images));
       });
     }
+  }
+
+  /**
+   * Runs {@code task} once everything asked of matching so far is done: the counts of inventories
+   * already reported by {@link #inventoriesChanged} are then written. On the matching thread, so
+   * it must be short.
+   */
+  public void afterPendingWork(Runnable task) {
+    worker.submit(() -> guarded("work after matching", task));
   }
 
   /**

@@ -63,7 +63,10 @@ public interface ScanStore {
   /** Items no online host can take now; only reasons that changed are written. */
   void markWaiting(List<ItemNote> items, Instant now);
 
-  /** In-flight items back to QUEUED (a retry elsewhere, a pause); their request is forgotten. */
+  /**
+   * DISPATCHED or SCANNING items back to QUEUED (a retry, a pause); their request is forgotten, so
+   * late reports of it change nothing.
+   */
   void requeue(List<ItemNote> items, Instant now);
 
   /** Items in flight, of one job and/or one host (both empty: all). */
@@ -74,7 +77,8 @@ public interface ScanStore {
 
   /**
    * Cancels the unfinished items of a job ({@code imageIds} empty) or of these images in any job
-   * (then {@code jobId} empty); returns those that were in flight, whose agents should be told.
+   * (then {@code jobId} empty); returns them as they were, so the agents of those in flight can be
+   * told.
    */
   List<InFlight> cancelItems(Optional<String> jobId, Collection<String> imageIds, String reason, Instant now);
 
@@ -171,15 +175,17 @@ public interface ScanStore {
   /** A host that has an image, and when it was last heard from. */
   record Candidate(String hostId, String hostName, Instant lastSeen) {}
 
-  record PendingItem(String jobId, String imageId, String state, String reason, List<Candidate> hosts) {}
+  record PendingItem(String jobId, String imageId, String state, String reason, int attempts,
+      List<Candidate> hosts) {}
 
   record Dispatch(String jobId, String imageId, String hostId, String requestId) {}
 
   /** An item and a reason (why it waits, failed, was cancelled). */
   record ItemNote(String jobId, String imageId, String reason) {}
 
+  /** {@code hostName} and {@code hostLastSeen} are filled by {@link #inFlight} only. */
   record InFlight(String jobId, String imageId, String state, String hostId, String requestId, int attempts,
-      Instant dispatchedAt, Instant updatedAt) {}
+      Instant dispatchedAt, Instant updatedAt, String hostName, Instant hostLastSeen) {}
 
   record Progress(String requestId, String imageId, int percent) {}
 

@@ -207,7 +207,7 @@ class RestApiTest {
     doc.get("paths").fieldNames().forEachRemaining(paths::add);
     var api = new RestApi(collector.collector.store(), Clock.systemUTC(), Duration.ofMinutes(1), "test",
         collector.collector.feeds(), new io.portolan.collector.schedule.ScheduleService(collector.collector.store(),
-            new io.portolan.collector.scan.ScansUnavailable(), Clock.systemUTC(), () -> {}));
+            collector.collector.scans(), Clock.systemUTC(), () -> {}), collector.collector.scans());
     assertThat(paths).containsExactlyElementsOf(api.endpoints().stream().map(Endpoint::path).distinct().toList());
     JsonNode imagesParams = doc.get("paths").get("/api/v1/images").get("get").get("parameters");
     assertThat(imagesParams.findValuesAsText("name")).contains("search", "repository", "host", "sort", "page", "size");

@@ -155,14 +155,16 @@ interface ScanStoreContract {
     assertThat(s.finishCompleted(List.of(new RequestImage("req-1", A)), Optional.empty(), at(32))).isZero();
     assertThat(s.imageScanStatus(A).orElseThrow()).satisfies(st -> {
       assertThat(st.status()).isEqualTo("SCANNED");
-      assertThat(st.lastScannedAt()).isEqualTo(at(31));
+      assertThat(st.lastScannedAt()).isEqualTo(at(30));
     });
     ScanRecord record = s.scanHistory(A, PageRequest.FIRST).items().get(0);
     assertThat(record.outcome()).isEqualTo("SCANNED");
     assertThat(record.hostId()).isEqualTo("host-1");
     assertThat(record.hostName()).isEqualTo("one");
     assertThat(record.trigger()).isEqualTo("API");
-    assertThat(record.durationMillis()).isEqualTo(11_000L);
+    // From the dispatch to the agent's result, not to the end of matching.
+    assertThat(record.durationMillis()).isEqualTo(10_000L);
+    assertThat(record.finished()).isEqualTo(at(30));
     assertThat(record.before()).isEqualTo(new ScanStore.Counts(true, 2, 3, 0, 0, 0, 0, 9));
     assertThat(record.after()).isEqualTo(new ScanStore.Counts(true, 1, 3, 0, 0, 0, 0, 7));
     assertThat(s.scanHistory(B, PageRequest.FIRST).items().get(0).before().assessed()).isFalse();
@@ -170,7 +172,7 @@ interface ScanStoreContract {
     var listed = s.images(withScanStatus(ScanStatusFilter.SCANNED)).items();
     assertThat(listed).singleElement().satisfies(i -> {
       assertThat(i.id()).isEqualTo(A);
-      assertThat(i.scan().lastScannedAt()).isEqualTo(at(31));
+      assertThat(i.scan().lastScannedAt()).isEqualTo(at(30));
     });
     assertThat(ids(s.images(withScanStatus(ScanStatusFilter.SCAN_EXCEPTION)))).containsExactly(B);
 
@@ -214,15 +216,17 @@ interface ScanStoreContract {
     s.createJob(job("job-2", at(11), "c"), List.of(B));
 
     // One image, in whichever job holds it.
-    List<InFlight> flying = s.cancelItems(Optional.empty(), List.of(B), "cancelled by bob", at(30));
-    assertThat(flying).isEmpty();
+    List<InFlight> cancelled = s.cancelItems(Optional.empty(), List.of(B), "cancelled by bob", at(30));
+    assertThat(cancelled).extracting(InFlight::jobId).containsExactly("job-1", "job-2");
+    assertThat(cancelled).extracting(InFlight::state).containsOnly("QUEUED");
     assertThat(s.itemStates("job-1")).containsEntry("CANCELLED", 1);
     assertThat(s.itemStates("job-2")).containsOnly(Map.entry("CANCELLED", 1));
     assertThat(s.imageScanStatus(B).orElseThrow().status()).isEqualTo("CANCELLED");
 
-    // The whole job: the in-flight item comes back so its agent can be told.
-    flying = s.cancelItems(Optional.of("job-1"), List.of(), "cancelled by alice", at(31));
-    assertThat(flying).singleElement().satisfies(f -> {
+    // The whole job: the in-flight item comes back with its host and request, so its agent can be told.
+    cancelled = s.cancelItems(Optional.of("job-1"), List.of(), "cancelled by alice", at(31));
+    assertThat(cancelled).extracting(InFlight::imageId).containsExactly(A, C);
+    assertThat(cancelled).filteredOn(f -> f.state().equals("DISPATCHED")).singleElement().satisfies(f -> {
       assertThat(f.imageId()).isEqualTo(A);
       assertThat(f.hostId()).isEqualTo("host-1");
       assertThat(f.requestId()).isEqualTo("r1");

@@ -96,9 +96,11 @@ final class ScanJdbc {
             + " request_id = NULL, reason = :reason, updated_at = :ts{rows}"
             + " WHERE t.job_id = :job_id AND t.image_id = :image_id",
         List.of(text("reason"), time("ts"), text("job_id"), text("image_id")));
+    // A COMPLETING item keeps the time its agent finished; the others end now.
     endItems = dialect.keyed("UPDATE scan_items t SET state = :state, reason = :reason, updated_at = :ts,"
-            + " finished_at = :ts, progress = :progress{rows} WHERE t.job_id = :job_id AND t.image_id = :image_id",
-        List.of(text("state"), text("reason"), time("ts"), integer("progress"), text("job_id"), text("image_id")));
+            + " finished_at = :finished, progress = :progress{rows} WHERE t.job_id = :job_id AND t.image_id = :image_id",
+        List.of(text("state"), text("reason"), time("ts"), time("finished"), integer("progress"), text("job_id"),
+            text("image_id")));
     progressItems = dialect.keyed("UPDATE scan_items t SET state = 'SCANNING', progress = :progress,"
             + " updated_at = :ts{rows} WHERE t.request_id = :request_id AND t.image_id = :image_id"
             + " AND t.state IN ('DISPATCHED', 'SCANNING')",
@@ -387,12 +389,13 @@ final class ScanJdbc {
 
   List<PendingItem> pendingItems(Connection c, String jobId, int limit) throws SQLException {
     // Items are read first (bounded), then the hosts of their images.
-    record Item(String imageId, String state, String reason) {}
-    List<Item> items = query(c, "SELECT si.image_id, si.state, si.reason FROM scan_items si WHERE si.job_id = ?"
+    record Item(String imageId, String state, String reason, int attempts) {}
+    List<Item> items = query(c, "SELECT si.image_id, si.state, si.reason, si.attempts FROM scan_items si"
+        + " WHERE si.job_id = ?"
         + " AND si.state IN ('QUEUED', 'WAITING') AND NOT EXISTS (SELECT 1 FROM scan_items o WHERE"
         + " o.image_id = si.image_id AND o.job_id <> si.job_id AND o.state IN ('DISPATCHED', 'SCANNING', 'COMPLETING'))"
         + " ORDER BY si.image_id LIMIT ?", List.of(jobId, limit),
-        rs -> new Item(rs.getString(1), rs.getString(2), rs.getString(3)));
+        rs -> new Item(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
     Map<String, List<Candidate>> hosts = new HashMap<>();
     for (List<Item> part : chunks(items)) {
       List<String> ids = part.stream().map(Item::imageId).toList();
@@ -410,7 +413,8 @@ final class ScanJdbc {
     }
     List<PendingItem> out = new ArrayList<>(items.size());
     for (Item i : items) {
-      out.add(new PendingItem(jobId, i.imageId(), i.state(), i.reason(), hosts.getOrDefault(i.imageId(), List.of())));
+      out.add(new PendingItem(jobId, i.imageId(), i.state(), i.reason(), i.attempts(),
+          hosts.getOrDefault(i.imageId(), List.of())));
     }
     return out;
   }
@@ -493,7 +497,7 @@ final class ScanJdbc {
 
   void requeue(Connection c, List<ItemNote> items, Instant now) throws SQLException {
     if (items.isEmpty()) return;
-    List<ItemNote> locked = lockNotes(c, items, IN_FLIGHT);
+    List<ItemNote> locked = lockNotes(c, items, List.of("DISPATCHED", "SCANNING"));
     List<Object[]> rows = new ArrayList<>();
     List<Object[]> statuses = new ArrayList<>();
     for (ItemNote n : locked) {
@@ -509,7 +513,7 @@ final class ScanJdbc {
 
   private static InFlight inFlight(ResultSet rs) throws SQLException {
     return new InFlight(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-        rs.getInt(6), getTime(rs, "dispatched_at"), getTime(rs, "updated_at"));
+        rs.getInt(6), getTime(rs, "dispatched_at"), getTime(rs, "updated_at"), null, null);
   }
 
   List<InFlight> inFlight(Connection c, Optional<String> jobId, Optional<String> hostId) throws SQLException {
@@ -523,8 +527,10 @@ final class ScanJdbc {
       w += " AND si.host_id = ?";
       params.add(hostId.get());
     }
-    return query(c, "SELECT " + INFLIGHT_COLUMNS + " FROM scan_items si" + w + " ORDER BY si.job_id, si.image_id",
-        params, ScanJdbc::inFlight);
+    return query(c, "SELECT " + INFLIGHT_COLUMNS + ", h.name, h.last_seen FROM scan_items si LEFT JOIN hosts h"
+        + " ON h.id = si.host_id" + w + " ORDER BY si.job_id, si.image_id", params, rs -> new InFlight(
+        rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getInt(6),
+        getTime(rs, "dispatched_at"), getTime(rs, "updated_at"), rs.getString("name"), getTime(rs, "last_seen")));
   }
 
   /** The named items still in one of {@code states}, locked for this transaction, with their reasons. */
@@ -552,8 +558,8 @@ final class ScanJdbc {
   }
 
   /** What ending an item needs: where and when it ran, the job's trigger, the counts before. */
-  private record Ending(String jobId, String imageId, String hostId, Instant dispatchedAt, String trigger,
-      Counts before) {}
+  private record Ending(String jobId, String imageId, String hostId, Instant dispatchedAt, Instant finishedAt,
+      String trigger, Counts before) {}
 
   private static List<Ending> endings(Connection c, Collection<ItemNote> notes) throws SQLException {
     List<Ending> out = new ArrayList<>();
@@ -567,9 +573,10 @@ final class ScanJdbc {
       }
       out.addAll(query(c, "SELECT si.job_id, si.image_id, si.host_id, si.dispatched_at, j.trigger_kind,"
           + " si.before_assessed, si.before_critical, si.before_high, si.before_medium, si.before_low,"
-          + " si.before_negligible, si.before_unknown, si.before_total FROM scan_items si JOIN scan_jobs j"
-          + " ON j.id = si.job_id WHERE " + keys, params, rs -> new Ending(rs.getString(1), rs.getString(2),
-          rs.getString(3), getTime(rs, "dispatched_at"), rs.getString(5), rs.getObject(6) == null ? null
+          + " si.before_negligible, si.before_unknown, si.before_total, si.finished_at FROM scan_items si"
+          + " JOIN scan_jobs j ON j.id = si.job_id WHERE " + keys, params, rs -> new Ending(rs.getString(1),
+          rs.getString(2), rs.getString(3), getTime(rs, "dispatched_at"), getTime(rs, "finished_at"),
+          rs.getString(5), rs.getObject(6) == null ? null
           : new Counts(rs.getBoolean(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10), rs.getInt(11),
               rs.getInt(12), rs.getInt(13)))));
     }
@@ -600,10 +607,14 @@ final class ScanJdbc {
       String reason = clip(reasons.get(key));
       Counts now2 = after.getOrDefault(e.imageId(), Counts.NONE);
       Counts before = e.before() != null ? e.before() : now2;
-      items.add(new Object[] {outcome, reason, now, outcome.equals("SCANNED") ? 100 : 0, e.jobId(), e.imageId()});
-      statuses.add(statusRow(e.imageId(), outcome, outcome.equals("SCANNED") ? 100 : 0, reason, e.jobId(),
-          e.hostId(), now));
-      records.add(record(e, outcome, reason, now, before, now2));
+      Instant finished = e.finishedAt() != null ? e.finishedAt() : now;
+      items.add(new Object[] {outcome, reason, now, finished, outcome.equals("SCANNED") ? 100 : 0, e.jobId(),
+          e.imageId()});
+      Object[] status = statusRow(e.imageId(), outcome, outcome.equals("SCANNED") ? 100 : 0, reason, e.jobId(),
+          e.hostId(), now);
+      if (outcome.equals("SCANNED")) status[8] = finished; // the last scan is when the agent finished it
+      statuses.add(status);
+      records.add(record(e, outcome, reason, finished, before, now2));
     }
     endItems.run(c, items);
     upsertStatus.run(c, dedupeStatuses(statuses));
@@ -651,7 +662,7 @@ final class ScanJdbc {
     Map<String, String> outcomes = new HashMap<>();
     for (ItemNote n : notes) outcomes.put(n.jobId() + "\u0000" + n.imageId(), "CANCELLED");
     end(c, notes, outcomes, now);
-    return unfinished.stream().filter(f -> IN_FLIGHT.contains(f.state())).toList();
+    return unfinished;
   }
 
   List<InFlight> pauseItems(Connection c, String jobId, String reason, Instant now) throws SQLException {
