@@ -65,8 +65,7 @@ public final class Request {
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = ApiServer.jsonMapper()
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   public String path(String name) {
     return ctx.pathParam(name);

@@ -14,18 +14,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A scripted agent speaking the real protocol over a real gRPC channel, for collector tests. */
-final class FakeAgent implements AutoCloseable {
-  final ManagedChannel channel;
-  final List<CollectorMessage> received = new CopyOnWriteArrayList<>();
-  final CompletableFuture<Status> closed = new CompletableFuture<>();
+public final class FakeAgent implements AutoCloseable {
+  public final ManagedChannel channel;
+  public final List<CollectorMessage> received = new CopyOnWriteArrayList<>();
+  public final CompletableFuture<Status> closed = new CompletableFuture<>();
   private StreamObserver<AgentMessage> requests;
 
-  FakeAgent(int port) {
+  public FakeAgent(int port) {
     this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
         .maxInboundMessageSize(64 * 1024 * 1024).build();
   }
 
-  FakeAgent open() {
+  public FakeAgent open() {
     requests = AgentServiceGrpc.newStub(channel).connect(new StreamObserver<>() {
       @Override
       public void onNext(CollectorMessage m) {
@@ -45,19 +45,19 @@ final class FakeAgent implements AutoCloseable {
     return this;
   }
 
-  static Hello hello(String agentId, String version) {
+  public static Hello hello(String agentId, String version) {
     return Hello.newBuilder().setProtocolVersion(1).setAgentId(agentId).setAgentVersion(version)
         .setHost(HostFacts.newBuilder().setHostName(agentId + "-host").addIps("10.0.0.1").setOs("Debian 12")
             .setKernel("6.1.0").setDockerVersion("20.10.24").setDockerApiVersion("1.41"))
         .build();
   }
 
-  FakeAgent send(AgentMessage m) {
+  public FakeAgent send(AgentMessage m) {
     requests.onNext(m);
     return this;
   }
 
-  long highestAck() {
+  public long highestAck() {
     return received.stream().filter(CollectorMessage::hasAck).mapToLong(m -> m.getAck().getSeq()).max().orElse(-1);
   }
 
