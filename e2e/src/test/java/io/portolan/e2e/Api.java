@@ -49,6 +49,29 @@ final class Api {
     }
   }
 
+  /** The parsed body of a request with a JSON body; fails unless the answer is {@code status}. */
+  JsonNode send(String method, String path, String json, int status) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != status) {
+        throw new AssertionError(method + " " + path + " answered " + r.statusCode() + ", not " + status + ": "
+            + r.body());
+      }
+      return JSON.readTree(r.body());
+    } catch (java.io.IOException e) {
+      throw new AssertionError(method + " " + path + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  JsonNode post(String path, String json) {
+    return send("POST", path, json, 200);
+  }
+
   boolean healthy() {
     JsonNode h = getOrNull("/health");
     return h != null && "UP".equals(h.path("status").asText());

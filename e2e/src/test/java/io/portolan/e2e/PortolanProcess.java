@@ -29,17 +29,29 @@ final class PortolanProcess implements AutoCloseable {
 
   static PortolanProcess collector(Path workDir, int httpPort, int grpcPort, String dbUrl, String dbUser,
       String dbPassword) {
-    List<String> args = new ArrayList<>(List.of("collector", "--data-dir", workDir.resolve("collector").toString(),
-        "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
-        "--offline-after", "20s", "--heartbeat-interval", "2s"));
-    if (!dbUrl.isEmpty()) args.addAll(List.of("--db-url", dbUrl, "--db-user", dbUser, "--db-password", dbPassword));
-    return new PortolanProcess(args, workDir.resolve("collector.log"));
+    return collector(workDir, "collector", httpPort, grpcPort, dbUrl, dbUser, dbPassword);
   }
 
-  static PortolanProcess agent(Path workDir, String hostName, int grpcPort) {
-    return new PortolanProcess(List.of("agent", "--collector", "127.0.0.1:" + grpcPort,
-        "--state-dir", workDir.resolve("agent-" + hostName).toString(), "--host-name", hostName),
-        workDir.resolve("agent-" + hostName + ".log"));
+  /**
+   * A collector named {@code name} (its data directory and log), so several can run side by side;
+   * {@code extra} flags override the defaults (e.g. a shorter --offline-after).
+   */
+  static PortolanProcess collector(Path workDir, String name, int httpPort, int grpcPort, String dbUrl, String dbUser,
+      String dbPassword, String... extra) {
+    List<String> args = new ArrayList<>(List.of("collector", "--data-dir", workDir.resolve(name).toString(),
+        "--http-port", Integer.toString(httpPort), "--grpc-port", Integer.toString(grpcPort),
+        "--heartbeat-interval", "2s"));
+    if (!List.of(extra).contains("--offline-after")) args.addAll(List.of("--offline-after", "20s"));
+    if (!dbUrl.isEmpty()) args.addAll(List.of("--db-url", dbUrl, "--db-user", dbUser, "--db-password", dbPassword));
+    args.addAll(List.of(extra));
+    return new PortolanProcess(args, workDir.resolve(name + ".log"));
+  }
+
+  static PortolanProcess agent(Path workDir, String hostName, int grpcPort, String... extra) {
+    List<String> args = new ArrayList<>(List.of("agent", "--collector", "127.0.0.1:" + grpcPort,
+        "--state-dir", workDir.resolve("agent-" + hostName).toString(), "--host-name", hostName));
+    args.addAll(List.of(extra));
+    return new PortolanProcess(args, workDir.resolve("agent-" + hostName + ".log"));
   }
 
   PortolanProcess start() {
