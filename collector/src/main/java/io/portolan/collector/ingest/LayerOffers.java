@@ -6,59 +6,87 @@ import io.portolan.collector.store.InventoryStore;
 import io.portolan.proto.agent.v1.LayerOffer;
 import io.portolan.proto.agent.v1.LayerRef;
 import io.portolan.proto.agent.v1.LayerWant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers agents' layer offers with what the collector lacks, the way Trivy's cache and Clair's
- * index avoid repeated work: a layer any host already sent is never sent again. Lookups run off
- * the gRPC threads, a few at a time, so a fleet reconnecting at once cannot exhaust the pool.
+ * index avoid repeated work: a layer any host already sent is never sent again. Offers are
+ * answered off the gRPC threads by two workers, each taking every offer waiting (up to a bound)
+ * and answering them with two queries in all; a fleet that reconnects at once, or a scan that
+ * makes thousands of agents offer together, costs a few queries a batch, not two per image.
  */
 final class LayerOffers implements AutoCloseable {
+  private static final int WORKERS = 2;
+  private static final int BATCH = 500;
+
+  private record Pending(AgentSession session, LayerOffer offer) {}
+
   private final InventoryStore store;
   private final IngestMetrics metrics;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-  private final Semaphore lookups = new Semaphore(4);
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final List<Thread> workers = new ArrayList<>();
+  private volatile boolean closed;
 
   LayerOffers(InventoryStore store, IngestMetrics metrics) {
     this.store = store;
     this.metrics = metrics;
+    for (int i = 0; i < WORKERS; i++) workers.add(Thread.ofVirtual().name("layer-offers-" + i).start(this::run));
   }
 
   void answer(AgentSession session, LayerOffer offer) {
-    executor.execute(() -> {
-      try {
-        lookups.acquire();
-        try {
-          session.sendWant(want(offer));
-        } finally {
-          lookups.release();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        // The agent offers again on its next connection; nothing is lost by not answering now.
-        metrics.storeFailure();
-      }
-    });
+    if (!closed) queue.add(new Pending(session, offer));
   }
 
-  LayerWant want(LayerOffer offer) {
-    List<LayerUnit> units = offer.getLayersList().stream().map(InventoryComputer::unit).toList();
+  private void run() {
+    List<Pending> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        Pending first = queue.poll(500, TimeUnit.MILLISECONDS);
+        if (first == null) continue;
+        batch.clear();
+        batch.add(first);
+        queue.drainTo(batch, BATCH - 1);
+        List<LayerWant> wants = wants(batch.stream().map(Pending::offer).toList());
+        for (int i = 0; i < batch.size(); i++) batch.get(i).session().sendWant(wants.get(i));
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // The agents offer again on their next connection; nothing is lost by not answering now.
+        metrics.storeFailure();
+      }
+    }
+  }
+
+  /** The answers to these offers, in order, from one lookup of units and one of fingerprints. */
+  List<LayerWant> wants(List<LayerOffer> offers) {
+    List<LayerUnit> units = new ArrayList<>();
+    List<String> images = new ArrayList<>();
+    for (LayerOffer o : offers) {
+      o.getLayersList().forEach(ref -> units.add(InventoryComputer.unit(ref)));
+      images.add(o.getImageId());
+    }
     Set<String> missing = store.missingUnits(units);
-    List<LayerRef> wanted = offer.getLayersList().stream()
-        .filter(ref -> missing.contains(InventoryComputer.unit(ref).key())).distinct().toList();
-    boolean current = wanted.isEmpty() && offer.getErrorsCount() == 0
-        && store.inventoryFingerprint(offer.getImageId())
-            .map(f -> f.equals(InventoryComputer.fingerprint(offer.getLayersList()))).orElse(false);
-    return LayerWant.newBuilder().setImageId(offer.getImageId()).addAllWanted(wanted).setImageCurrent(current).build();
+    Map<String, String> fingerprints = store.inventoryFingerprints(images);
+    List<LayerWant> out = new ArrayList<>(offers.size());
+    for (LayerOffer offer : offers) {
+      List<LayerRef> wanted = offer.getLayersList().stream()
+          .filter(ref -> missing.contains(InventoryComputer.unit(ref).key())).distinct().toList();
+      boolean current = wanted.isEmpty() && offer.getErrorsCount() == 0
+          && InventoryComputer.fingerprint(offer.getLayersList()).equals(fingerprints.get(offer.getImageId()));
+      out.add(LayerWant.newBuilder().setImageId(offer.getImageId()).addAllWanted(wanted).setImageCurrent(current)
+          .build());
+    }
+    return out;
   }
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    closed = true;
+    workers.forEach(Thread::interrupt);
   }
 }

@@ -346,17 +346,22 @@ public final class ScanService implements ScanJobs, AutoCloseable {
   /** One pass of the scan loop. Public for tests, which drive it with a fake clock. */
   public synchronized void tick() {
     Instant now = clock.instant();
+    long t0 = System.nanoTime();
+    long[] phases = new long[4];
     if (lastBeat == null || !now.isBefore(lastBeat.plus(HEARTBEAT))) {
       store.heartbeatCollector(collectorId, startedAt, now);
       lastBeat = now;
     }
     flushSessions(now);
     flushProgress(now);
+    phases[0] = System.nanoTime();
     handleRefused(now);
     handleReconnected(now);
     finishMatched(now);
+    phases[1] = System.nanoTime();
     deliverQueued(now);
     List<JobRow> jobs = store.claimJobs(collectorId, now, now.plus(settings.lease()));
+    phases[2] = System.nanoTime();
     if (!jobs.isEmpty()) {
       Map<String, Integer> load = new HashMap<>(store.hostLoad());
       for (JobRow job : jobs) {
@@ -367,9 +372,21 @@ public final class ScanService implements ScanJobs, AutoCloseable {
         }
       }
     }
+    phases[3] = System.nanoTime();
     sweepCompleting(now);
     runAutoAssess(now);
+    long end = System.nanoTime();
+    if (end - t0 > SLOW_TICK_NANOS && (lastSlowLog == 0 || end - lastSlowLog > SLOW_LOG_EVERY_NANOS)) {
+      lastSlowLog = end;
+      log.info("scan loop pass took {} ms (sessions and progress {}, results {}, commands and leases {}, jobs {},"
+          + " rest {})", (end - t0) / 1_000_000, (phases[0] - t0) / 1_000_000, (phases[1] - phases[0]) / 1_000_000,
+          (phases[2] - phases[1]) / 1_000_000, (phases[3] - phases[2]) / 1_000_000, (end - phases[3]) / 1_000_000);
+    }
   }
+
+  private static final long SLOW_TICK_NANOS = 2_000_000_000L;
+  private static final long SLOW_LOG_EVERY_NANOS = 30_000_000_000L;
+  private long lastSlowLog;
 
   private void flushSessions(Instant now) {
     if (sessionChanges.isEmpty()) return;

@@ -17,6 +17,9 @@ public interface InventoryStore {
   /** The fingerprint of the units the image's current inventory was built from, if it has one. */
   Optional<String> inventoryFingerprint(String imageId);
 
+  /** The fingerprints of these images' current inventories, for those that have one. */
+  Map<String, String> inventoryFingerprints(Collection<String> imageIds);
+
   /** The raw findings of stored units, by unit key. */
   Map<String, byte[]> layerFindings(Collection<LayerUnit> units);
 

@@ -808,6 +808,8 @@ public abstract class StoreContract implements ScanStoreContract {
     assertThat(new String(store.layerFindings(List.of(sharedUnit)).get(sharedUnit.key()),
         java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("first");
     assertThat(store.inventoryFingerprint(a.id())).contains("fp-a");
+    assertThat(store.inventoryFingerprints(List.of(a.id(), b.id(), imageId("ff"))))
+        .containsOnly(Map.entry(a.id(), "fp-a"), Map.entry(b.id(), "fp-b"));
 
     var summary = store.imageInventory(a.id()).orElseThrow();
     assertThat(summary.status()).isEqualTo("COMPLETE");

@@ -231,6 +231,22 @@ final class InventoryJdbc {
     }
   }
 
+  Map<String, String> fingerprints(Connection c, Collection<String> imageIds) throws SQLException {
+    Map<String, String> out = new HashMap<>();
+    List<String> all = List.copyOf(new java.util.TreeSet<>(imageIds));
+    for (int from = 0; from < all.size(); from += IN_LIST) {
+      List<String> part = all.subList(from, Math.min(all.size(), from + IN_LIST));
+      try (PreparedStatement ps = c.prepareStatement("SELECT image_id, units_fingerprint FROM image_inventory"
+          + " WHERE image_id IN (" + Dialect.placeholders(part) + ")")) {
+        for (int i = 0; i < part.size(); i++) ps.setString(i + 1, part.get(i));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+
   Optional<InventorySummary> summary(Connection c, String imageId) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT * FROM image_inventory WHERE image_id = ?")) {
       ps.setString(1, imageId);

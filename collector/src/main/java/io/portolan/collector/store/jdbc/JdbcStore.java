@@ -259,6 +259,11 @@ public final class JdbcStore implements Store {
   }
 
   @Override
+  public Map<String, String> inventoryFingerprints(Collection<String> imageIds) {
+    return read("reading inventory fingerprints", c -> inventoryJdbc.fingerprints(c, imageIds));
+  }
+
+  @Override
   public Map<String, byte[]> layerFindings(Collection<InventoryChange.LayerUnit> units) {
     return read("reading layer findings", c -> inventoryJdbc.findings(c, units));
   }
