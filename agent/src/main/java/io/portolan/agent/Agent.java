@@ -75,7 +75,7 @@ public final class Agent implements AutoCloseable {
     this.inventory = new InventoryScheduler(state,
         new DockerLayerReader(() -> DockerImages.open(config.dockerHost(), config.dockerApiVersion()),
             config.layerSource()),
-        Analyzers.osPackages(), config.inventory(), link::sendNow, link::outboxChanged);
+        Analyzers.all(), config.inventory(), link::sendNow, link::outboxChanged);
     inventoryRef[0] = inventory;
     link.setInventoryExchange(inventory);
     this.scans = new ScanCommands(inventory, state, link::sendNow, link::outboxChanged, clock);

@@ -10,6 +10,7 @@ import io.portolan.inventory.image.FindingsCache;
 import io.portolan.inventory.image.ImageInventories;
 import io.portolan.inventory.image.ImageInventory;
 import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.lang.java.Sha1Index;
 import io.portolan.inventory.layer.DockerRootImages;
 import io.portolan.inventory.layer.DockerSaveLayerSource;
 import io.portolan.inventory.layer.LayerSource;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code portolan inventory IMAGE}: one image's OS packages, per layer, without a collector, for CI
+ * {@code portolan inventory IMAGE}: one image's OS and language packages, per layer, without a collector, for CI
  * pipelines and for comparison with other tools. Exits non-zero when the image or a layer could not
  * be read (the output still shows what was read).
  */
@@ -59,14 +61,25 @@ final class InventoryCommand implements Callable<Integer> {
       description = "The engine's data root, read directly when overlay2 is readable (default: ${DEFAULT-VALUE})")
   Path dockerRoot;
 
+  @Option(names = "--java-sha1-index", paramLabel = "FILE",
+      description = "Table of <sha1><TAB><group>:<artifact>:<version> lines that names jars carrying neither"
+          + " pom.properties nor a usable manifest")
+  Path javaSha1Index;
+
   @Spec CommandSpec spec;
 
   /** The JSON output: stable field names, meant for scripts. */
   record Report(String image, List<String> repoTags, Optional<OsRelease> os, String source, List<Row> packages,
       List<Layer> layers, List<String> errors) {}
 
+  /**
+   * One package. {@code path} is where it is (inside an archive for nested jars: {@code
+   * app.jar!/BOOT-INF/lib/x.jar}); {@code properties} are what its analyzer recorded (confidence,
+   * identity, dev, ...); {@code languagePurls} are the language packages an OS package ships.
+   */
   record Row(String type, String name, String version, String architecture, String sourceName, String sourceVersion,
-      String license, String purl, String path, int layerIndex, String layer) {}
+      String license, String purl, String path, int layerIndex, String layer, Map<String, String> properties,
+      List<String> languagePurls) {}
 
   record Layer(int index, String diffId, int added, int changed, int removed) {}
 
@@ -80,7 +93,17 @@ final class InventoryCommand implements Callable<Integer> {
     String used;
     LayerAnalysis.Result result;
     Optional<DockerRootImages.Found> found;
-    var analysis = new LayerAnalysis(Analyzers.osPackages(), FindingsCache.NONE);
+    Sha1Index sha1 = Sha1Index.empty();
+    if (javaSha1Index != null) {
+      try {
+        sha1 = Sha1Index.load(javaSha1Index);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new IllegalArgumentException("--java-sha1-index: no such file: " + javaSha1Index);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--java-sha1-index: " + e.getMessage());
+      }
+    }
+    var analysis = new LayerAnalysis(Analyzers.all(sha1), FindingsCache.NONE);
     if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
       throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
     }
@@ -134,7 +157,8 @@ final class InventoryCommand implements Callable<Integer> {
           new CycloneDxSbom.Subject(subject, tags, inv.os().map(OsRelease::id), inv.os().map(OsRelease::versionId),
               Collector.version()),
           report.packages().stream().map(r -> new CycloneDxSbom.Entry(r.type(), r.name(), r.version(), r.purl(),
-              r.license(), r.sourceName(), r.sourceVersion(), r.architecture(), r.layer(), r.path())).toList()));
+              r.license(), r.sourceName(), r.sourceVersion(), r.architecture(), r.layer(), r.path(), r.properties(),
+              r.languagePurls())).toList()));
       case TABLE -> table(out, report);
     }
     out.flush();
@@ -164,15 +188,29 @@ final class InventoryCommand implements Callable<Integer> {
         }
       }
       rows.add(new Row(p.type(), p.name(), p.version(), p.architecture(), p.sourceName(), p.sourceVersion(),
-          p.license(), purl, ip.path(), diffIds.indexOf(ip.diffId()), ip.diffId()));
+          p.license(), purl, ip.location(), diffIds.indexOf(ip.diffId()), ip.diffId(), shown(p),
+          ip.linked().stream().map(io.portolan.inventory.analyzer.Package::purl).filter(u -> !u.isEmpty()).distinct()
+              .toList()));
     }
-    rows.sort(java.util.Comparator.comparing(Row::type).thenComparing(Row::name).thenComparing(Row::version));
+    rows.sort(java.util.Comparator.comparing(Row::type).thenComparing(Row::name).thenComparing(Row::version)
+        .thenComparing(Row::path));
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < inv.layers().size(); i++) {
       var c = inv.layers().get(i);
       layers.add(new Layer(i, c.diffId(), c.added().size(), c.changed().size(), c.removed().size()));
     }
     return new Report(subject, tags, inv.os(), used, rows, layers, errors);
+  }
+
+  /**
+   * The properties worth showing: an OS package's are database bookkeeping (installed size,
+   * maintainer), a language package's say how sure the identity is and where it came from.
+   */
+  static Map<String, String> shown(io.portolan.inventory.analyzer.Package p) {
+    if (List.of("deb", "apk", "rpm").contains(p.type())) return Map.of();
+    Map<String, String> props = new java.util.TreeMap<>(p.properties());
+    props.remove("path"); // the row's path already says it
+    return props;
   }
 
   private static void table(PrintWriter out, Report r) {
@@ -184,11 +222,22 @@ final class InventoryCommand implements Callable<Integer> {
     out.printf("%-5s %-9s %-7s %-7s  %s%n", "LAYER", "ADDED", "CHANGED", "REMOVED", "DIFF ID");
     for (Layer l : r.layers()) out.printf("%-5d %-9d %-7d %-7d  %s%n", l.index(), l.added(), l.changed(), l.removed(), l.diffId());
     out.println();
-    out.printf("%-40s %-32s %-5s %-24s %s%n", "NAME", "VERSION", "TYPE", "SOURCE", "LAYER");
+    out.printf("%-40s %-32s %-8s %-24s %-5s %s%n", "NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "NOTE");
     for (Row p : r.packages()) {
       String src = p.sourceName().equals(p.name()) ? "" : p.sourceName();
-      out.printf("%-40s %-32s %-5s %-24s %d%n", p.name(), p.version(), p.type(), src, p.layerIndex());
+      out.printf("%-40s %-32s %-8s %-24s %-5d %s%n", p.name(), p.version(), p.type(), src, p.layerIndex(), note(p));
     }
+  }
+
+  /** What a reader should know about a row at a glance: an unidentified file, a guess, a dev dependency. */
+  private static String note(Row p) {
+    List<String> notes = new ArrayList<>();
+    if ("unidentified".equals(p.properties().get("identity"))) notes.add("unidentified " + p.path());
+    if (p.properties().containsKey("confidence")) notes.add(p.properties().get("confidence") + " confidence");
+    if ("true".equals(p.properties().get("dev"))) notes.add("dev");
+    if ("lockfile".equals(p.properties().get("source"))) notes.add("lock file");
+    if (!p.languagePurls().isEmpty()) notes.add("ships " + String.join(" ", p.languagePurls()));
+    return String.join(", ", notes);
   }
 
   /**
@@ -235,6 +284,12 @@ final class InventoryCommand implements Callable<Integer> {
         g.writeStringField("path", p.path());
         g.writeNumberField("layerIndex", p.layerIndex());
         g.writeStringField("layer", p.layer());
+        g.writeObjectFieldStart("properties");
+        for (var e : p.properties().entrySet()) g.writeStringField(e.getKey(), e.getValue());
+        g.writeEndObject();
+        g.writeArrayFieldStart("languagePurls");
+        for (String u : p.languagePurls()) g.writeString(u);
+        g.writeEndArray();
         g.writeEndObject();
       }
       g.writeEndArray();

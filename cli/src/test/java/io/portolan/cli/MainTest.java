@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -57,11 +58,14 @@ class MainTest {
     ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule()).registerModule(new Jdk8Module())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
     var row = new InventoryCommand.Row("deb", "libc6", "2.36-9", "amd64", "glibc", "2.36-9", null,
-        "pkg:deb/debian/libc6@2.36-9?arch=amd64", "var/lib/dpkg/status", 0, "sha256:aa");
+        "pkg:deb/debian/libc6@2.36-9?arch=amd64", "var/lib/dpkg/status", 0, "sha256:aa", Map.of(),
+        List.of("pkg:pypi/requests@2.28.1"));
+    var jar = new InventoryCommand.Row("maven", "org.x:y", "1.0", "", "", "", "", "", "app.jar!/lib/y-1.0.jar", 1,
+        "sha256:bb", new java.util.TreeMap<>(Map.of("confidence", "low", "identity", "filename")), List.of());
     var layer = new InventoryCommand.Layer(0, "sha256:aa", 1, 0, 2);
     var withOs = new InventoryCommand.Report("sha256:img", List.of("a:1", "b \"quoted\""),
         Optional.of(new OsRelease("debian", "Debian GNU/Linux", "12", "bookworm", "Debian 12",
-            Optional.of(LocalDate.of(2028, 6, 30)))), "overlay2", List.of(row, row), List.of(layer),
+            Optional.of(LocalDate.of(2028, 6, 30)))), "overlay2", List.of(row, row, jar), List.of(layer),
         List.of("layer x: broken\n\u00e9"));
     var bare = new InventoryCommand.Report("x", List.of(), Optional.empty(), "save", List.of(), List.of(), List.of());
     var noEol = new InventoryCommand.Report("x", List.of(), Optional.of(new OsRelease("alpine", "", "3.19", "", "",

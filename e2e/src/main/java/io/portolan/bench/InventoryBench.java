@@ -119,7 +119,7 @@ final class InventoryBench implements Callable<Integer> {
       System.out.printf("dpkg-query -W in a container of it: %d packages%n", dpkgCount);
 
       Path stateDir = work.resolve("agent-state");
-      int units = diffIds.size() * Analyzers.osPackages().size();
+      int units = diffIds.size() * Analyzers.all().size();
       AtomicReference<CompletableFuture<Offer>> nextOffer = new AtomicReference<>(new CompletableFuture<>());
       AtomicInteger layerReads = new AtomicInteger();
       Supplier<DockerImages> images = () -> DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION);
@@ -130,7 +130,7 @@ final class InventoryBench implements Callable<Integer> {
         return overlay2.analyze(imageId, imageDiffIds, needed, cancel);
       };
       try (AgentState state = AgentState.open(stateDir);
-          InventoryScheduler scheduler = new InventoryScheduler(state, counted, Analyzers.osPackages(),
+          InventoryScheduler scheduler = new InventoryScheduler(state, counted, Analyzers.all(),
               new InventoryScheduler.Settings(1, true, false), m -> {
                 if (m.hasLayerOffer()) nextOffer.get().complete(new Offer(System.nanoTime(), m.getLayerOffer()));
                 return true;
@@ -244,7 +244,7 @@ final class InventoryBench implements Callable<Integer> {
     System.out.printf("    in process: plain tree walk (stat only)       %.3f s%n", median("plainwalk"));
     System.out.printf("    in process: Overlay2LayerSource walk          %.3f s  (tar-split parse + per-entry stat,"
         + " no content)%n", median("sourcewalk"));
-    System.out.printf("    in process: LayerAnalysis, os analyzers       %.3f s%n", median("analysis"));
+    System.out.printf("    in process: LayerAnalysis, all analyzers      %.3f s%n", median("analysis"));
     System.out.printf("    so outside the analysis (JVM, Docker API, JSON out): %.3f s%n", overlay2 - median("analysis"));
     System.out.printf("  JVM of the measured processes: %s%n", String.join(" ",
         JvmOptions.forCommand("inventory", cliClasspath, List.of("inventory", image, "--source", "overlay2"))));
@@ -518,7 +518,7 @@ final class InventoryBench implements Callable<Integer> {
   /** What the CLI's overlay2 inventory does in process, without JVM start, Docker API or output. */
   private static double analysis(Path root, List<String> diffIds) {
     long t0 = System.nanoTime();
-    LayerAnalysis.Result result = new LayerAnalysis(Analyzers.osPackages(), FindingsCache.NONE)
+    LayerAnalysis.Result result = new LayerAnalysis(Analyzers.all(), FindingsCache.NONE)
         .run(new Overlay2LayerSource(root, diffIds));
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (result.imageError().isPresent() || !result.failures().isEmpty()) {

@@ -2,6 +2,7 @@ package io.portolan.agent.inventory;
 
 import io.portolan.inventory.analyzer.FileFindings;
 import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.image.LayerFindings;
 import io.portolan.proto.agent.v1.LayerError;
@@ -36,6 +37,10 @@ final class InventoryWire {
       var fb = io.portolan.proto.agent.v1.FileFindings.newBuilder().setPath(file.path());
       for (Package p : file.packages()) fb.addPackages(toWire(p));
       file.os().ifPresent(os -> fb.setOs(toWire(os)));
+      for (OwnedFiles o : file.owned()) {
+        fb.addOwned(io.portolan.proto.agent.v1.OwnedFiles.newBuilder().setType(o.type()).setName(o.name())
+            .setArchitecture(o.architecture()).addAllPaths(o.paths()));
+      }
       b.addFiles(fb);
     }
     for (LayerFindings.LayerError e : f.errors()) {

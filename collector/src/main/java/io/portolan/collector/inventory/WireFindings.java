@@ -2,6 +2,7 @@ package io.portolan.collector.inventory;
 
 import io.portolan.inventory.analyzer.FileFindings;
 import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.image.LayerFindings;
 import io.portolan.proto.agent.v1.LayerInventory;
@@ -21,7 +22,9 @@ final class WireFindings {
         w.getRef().getAnalyzerVersion(),
         w.getFilesList().stream().map(f -> new FileFindings(f.getPath(), analyzer,
             f.getPackagesList().stream().map(WireFindings::fromWire).toList(),
-            f.hasOs() ? Optional.of(fromWire(f.getOs())) : Optional.empty())).toList(),
+            f.hasOs() ? Optional.of(fromWire(f.getOs())) : Optional.empty(),
+            f.getOwnedList().stream().map(o -> new OwnedFiles(o.getType(), o.getName(), o.getArchitecture(),
+                o.getPathsList())).toList())).toList(),
         w.getWhiteoutsList(),
         w.getOpaqueDirectoriesList(),
         w.getErrorsList().stream().map(e -> new LayerFindings.LayerError(e.getPath(), e.getMessage())).toList());

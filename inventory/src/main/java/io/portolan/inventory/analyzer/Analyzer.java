@@ -2,6 +2,8 @@ package io.portolan.inventory.analyzer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 
 /**
@@ -18,6 +20,15 @@ public interface Analyzer {
 
   /** Whether {@code path} (relative, normalized) is a file this analyzer reads. */
   boolean wants(String path);
+
+  /**
+   * Whether the regular file at {@code path} with permission bits {@code mode} (07777) is one this
+   * analyzer reads. Analyzers of executables narrow {@link #wants(String)} by the execute bits here,
+   * which lets a walk skip most files of an image without opening them.
+   */
+  default boolean wants(String path, int mode) {
+    return wants(path);
+  }
 
   /**
    * Paths (directories or files, relative) below which every file this analyzer wants lives; ""
@@ -38,4 +49,22 @@ public interface Analyzer {
    * corrupt input; the caller records it for this layer and goes on with the others.
    */
   List<FileFindings> analyze(String path, InputStream content, long size) throws IOException;
+
+  /**
+   * Whether this analyzer reads only parts of large files (an archive's central directory, an ELF
+   * section table) and so gains from {@link #analyze(String, SeekableByteChannel, long)} when the
+   * source keeps files on disk.
+   */
+  default boolean randomAccess() {
+    return false;
+  }
+
+  /**
+   * Parses one wanted file with random access. {@code content} starts at position 0, is {@code
+   * size} bytes long and belongs to the caller (do not close it). The default reads it as a stream.
+   */
+  default List<FileFindings> analyze(String path, SeekableByteChannel content, long size) throws IOException {
+    content.position(0);
+    return analyze(path, Channels.newInputStream(new UnclosableChannel(content)), size);
+  }
 }

@@ -2,6 +2,7 @@ package io.portolan.inventory.image;
 
 import io.portolan.inventory.analyzer.FileFindings;
 import io.portolan.inventory.analyzer.OsRelease;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.layer.LayerPaths;
 import io.portolan.inventory.os.release.EndOfLife;
@@ -26,6 +27,10 @@ import java.util.TreeMap;
  * layers when its {@link Package#key()} matches; it is attributed to the layer that added it or
  * last changed its version. A layer's changes compare the image before and after it, so packages
  * whose file was whited out, or that vanished from a rewritten database, count as removed.
+ *
+ * <p>What counts as a package of the image is decided by {@link PackageOwnership}: a language
+ * package in a file an OS package installed is reported once, as that OS package, and lock-file
+ * entries give way to what is installed.
  */
 public final class ImageInventories {
   /** Where the OS is read from, most trusted first; a surviving file earlier here wins. */
@@ -58,6 +63,7 @@ public final class ImageInventories {
     Map<FileKey, Surviving> state = new TreeMap<>();
     List<ImageInventory.LayerChanges> changes = new ArrayList<>();
     List<LayerFindings.LayerError> errors = new ArrayList<>();
+    List<ImageInventory.InstalledPackage> visible = List.of();
     for (String diffId : diffIds) {
       List<LayerFindings> layer = byLayer.getOrDefault(diffId, List.of());
       Map<FileKey, Surviving> before = new TreeMap<>(state);
@@ -79,23 +85,21 @@ public final class ImageInventories {
       for (Map.Entry<FileKey, List<FileFindings>> file : written.entrySet()) {
         state.put(file.getKey(), rewrite(file.getValue(), before.get(file.getKey()), diffId));
       }
-      changes.add(changes(diffId, before, state));
+      List<ImageInventory.InstalledPackage> now = PackageOwnership.visible(state);
+      changes.add(changes(diffId, visible, now));
+      visible = now;
     }
-    List<ImageInventory.InstalledPackage> packages = new ArrayList<>();
-    for (Map.Entry<FileKey, Surviving> file : state.entrySet()) {
-      file.getValue().packages().stream()
-          .sorted(Comparator.comparing((Attributed a) -> a.pkg().key()).thenComparing(a -> a.pkg().version()))
-          .forEach(a -> packages.add(new ImageInventory.InstalledPackage(a.pkg(), file.getKey().path(), a.diffId())));
-    }
-    return new ImageInventory(os(state), packages, changes, errors);
+    return new ImageInventory(os(state), visible, changes, errors);
   }
 
   private static Surviving rewrite(List<FileFindings> files, Surviving previous, String diffId) {
     List<Attributed> unmatched = previous == null ? new ArrayList<>() : new ArrayList<>(previous.packages());
     List<Attributed> now = new ArrayList<>();
+    List<OwnedFiles> owned = new ArrayList<>();
     Optional<OsRelease> os = Optional.empty();
     for (FileFindings file : files) {
       os = os.or(file::os);
+      owned.addAll(file.owned());
       for (Package p : file.packages()) {
         // Same key and version as before this layer: the same package, and it keeps its layer.
         Optional<Attributed> same = unmatched.stream()
@@ -104,11 +108,11 @@ public final class ImageInventories {
         now.add(new Attributed(p, same.map(Attributed::diffId).orElse(diffId)));
       }
     }
-    return new Surviving(now, os);
+    return new Surviving(now, os, owned);
   }
 
-  private static ImageInventory.LayerChanges changes(String diffId, Map<FileKey, Surviving> before,
-      Map<FileKey, Surviving> after) {
+  private static ImageInventory.LayerChanges changes(String diffId, List<ImageInventory.InstalledPackage> before,
+      List<ImageInventory.InstalledPackage> after) {
     Map<String, List<Package>> old = group(before);
     Map<String, List<Package>> now = group(after);
     List<Package> added = new ArrayList<>();
@@ -139,12 +143,12 @@ public final class ImageInventories {
     return new ArrayList<>(all.keySet());
   }
 
-  /** Packages by analyzer, file and package key: the identity attribution is computed over. */
-  private static Map<String, List<Package>> group(Map<FileKey, Surviving> files) {
+  /** Packages by file and package key: the identity attribution is computed over. */
+  private static Map<String, List<Package>> group(List<ImageInventory.InstalledPackage> packages) {
     Map<String, List<Package>> grouped = new HashMap<>();
-    files.forEach((file, surviving) -> surviving.packages().forEach(a -> grouped
-        .computeIfAbsent(file.analyzer() + "\0" + file.path() + "\0" + a.pkg().key(), k -> new ArrayList<>())
-        .add(a.pkg())));
+    for (ImageInventory.InstalledPackage p : packages) {
+      grouped.computeIfAbsent(p.path() + "\0" + p.pkg().key(), k -> new ArrayList<>()).add(p.pkg());
+    }
     return grouped;
   }
 
@@ -199,7 +203,7 @@ public final class ImageInventories {
         EndOfLife.of("debian", version, "")));
   }
 
-  private record FileKey(String analyzer, String path) implements Comparable<FileKey> {
+  record FileKey(String analyzer, String path) implements Comparable<FileKey> {
     @Override
     public int compareTo(FileKey o) {
       int byPath = path.compareTo(o.path);
@@ -207,7 +211,8 @@ public final class ImageInventories {
     }
   }
 
-  private record Attributed(Package pkg, String diffId) {}
+  record Attributed(Package pkg, String diffId) {}
 
-  private record Surviving(List<Attributed> packages, Optional<OsRelease> os) {}
+  /** What a file of the image holds once the layers so far are stacked. */
+  record Surviving(List<Attributed> packages, Optional<OsRelease> os, List<OwnedFiles> owned) {}
 }

@@ -21,8 +21,29 @@ public record ImageInventory(
     errors = List.copyOf(errors);
   }
 
-  /** A package in the final image; {@code path} is the database or manifest that records it. */
-  public record InstalledPackage(Package pkg, String path, String diffId) {}
+  /**
+   * A package in the final image; {@code path} is the database or manifest that records it. An
+   * OS package lists in {@code linked} the language packages found in files it installed, which
+   * are not reported apart (see {@code PackageOwnership}).
+   */
+  public record InstalledPackage(Package pkg, String path, String diffId, List<Package> linked) {
+    public InstalledPackage {
+      linked = List.copyOf(linked);
+    }
+
+    public InstalledPackage(Package pkg, String path, String diffId) {
+      this(pkg, path, diffId, List.of());
+    }
+
+    /**
+     * Where the package is: the file that records it, or inside it for packages nested in an
+     * archive ({@code app.jar!/BOOT-INF/lib/x.jar}, the analyzer's {@code path} property).
+     */
+    public String location() {
+      String nested = pkg.properties().get("path");
+      return nested != null && nested.startsWith(path) ? nested : path;
+    }
+  }
 
   /** One layer's effect on the package set, in image order. */
   public record LayerChanges(String diffId, List<Package> added, List<Package> changed, List<Package> removed) {

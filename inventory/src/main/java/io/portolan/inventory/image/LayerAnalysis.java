@@ -10,9 +10,16 @@ import io.portolan.inventory.layer.LayerRef;
 import io.portolan.inventory.layer.LayerSource;
 import io.portolan.inventory.layer.LayerStart;
 import io.portolan.inventory.layer.WalkCancelledException;
-import java.io.ByteArrayInputStream;
+import io.portolan.inventory.analyzer.BoundedInput;
+import io.portolan.inventory.analyzer.UnclosableChannel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
+import org.apache.commons.compress.utils.SeekableInMemoryByteChannel;
 
 /**
  * Runs analyzers over an image's layers in one walk per layer: every file is offered to the
@@ -32,11 +40,11 @@ import java.util.function.IntConsumer;
  * learn its diff ID).
  */
 public final class LayerAnalysis {
-  /** Files wanted by several analyzers are buffered in memory up to this size. */
+  /**
+   * Files wanted by several analyzers are buffered in memory up to this size when the source is a
+   * stream; larger ones are spooled to a temporary file, and overlay2 files are read in place.
+   */
   public static final long DEFAULT_SHARED_BUFFER_BYTES = 64L * 1024 * 1024;
-  /** Wanted files up to this size are kept while their layer is read, for hardlinks to them. */
-  static final long KEEP_FILE_BYTES = 4L * 1024 * 1024;
-  static final long KEEP_LAYER_BYTES = 64L * 1024 * 1024;
 
   private final List<Analyzer> analyzers;
   private final FindingsCache cache;
@@ -191,13 +199,6 @@ public final class LayerAnalysis {
     private final Set<String> opaque = new LinkedHashSet<>();
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
-    /**
-     * Wanted files' bytes, kept while the layer is read: in a tar a hardlink carries no content and
-     * always follows the entry it names, so this is the only place a linked file can be read again.
-     */
-    private final Map<String, byte[]> kept = new HashMap<>();
-    private final Map<String, Long> notKept = new HashMap<>();
-    private long keptBytes;
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
         Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures,
@@ -216,7 +217,13 @@ public final class LayerAnalysis {
       if (entry.type() == LayerEntry.Type.DIRECTORY) {
         return;
       }
-      List<Analyzer> wanting = pending.stream().filter(a -> a.wants(entry.path())).toList();
+      boolean regular = entry.type() == LayerEntry.Type.FILE;
+      List<Analyzer> wanting = new ArrayList<>(2);
+      for (Analyzer a : pending) {
+        if (regular ? a.wants(entry.path(), entry.mode()) : a.wants(entry.path())) {
+          wanting.add(a);
+        }
+      }
       if (wanting.isEmpty()) {
         return;
       }
@@ -224,14 +231,14 @@ public final class LayerAnalysis {
         hardlink(entry, wanting);
         return;
       }
-      if (entry.type() != LayerEntry.Type.FILE) {
+      if (!regular) {
         // Something that is not a readable file now sits at a wanted path: it hides the lower file.
         for (Analyzer a : wanting) {
           files.computeIfAbsent(a, k -> new ArrayList<>()).add(empty(entry.path(), a));
         }
         return;
       }
-      List<Analyzer> fitting = new ArrayList<>();
+      List<Analyzer> fitting = new ArrayList<>(wanting.size());
       for (Analyzer a : wanting) {
         if (entry.size() > a.maxFileBytes()) {
           error(a, entry.path(), entry.path() + " is " + entry.size() + " bytes, larger than the "
@@ -244,79 +251,94 @@ public final class LayerAnalysis {
         return;
       }
       long limit = fitting.stream().mapToLong(Analyzer::maxFileBytes).max().orElseThrow();
-      if (fitting.size() == 1 || entry.size() > maxSharedBufferBytes) {
-        // One reader gets the stream; a shared file too large to buffer goes to the first only.
-        for (Analyzer other : fitting.subList(1, fitting.size())) {
-          error(other, entry.path(), entry.path() + " is " + entry.size() + " bytes, too large to share between "
-              + "analyzers; read by " + fitting.get(0).name() + " only");
-        }
-        Analyzer a = fitting.get(0);
-        if (!keepable(entry.size())) notKept.put(entry.path(), entry.size());
-        try (InputStream in = content.open(a.maxFileBytes())) {
-          if (keepable(entry.size())) {
-            byte[] data = in.readNBytes((int) entry.size());
-            keep(entry.path(), data);
-            analyze(a, entry, new ByteArrayInputStream(data));
-          } else {
+      try {
+        if (fitting.size() == 1 && !fitting.get(0).randomAccess()) {
+          Analyzer a = fitting.get(0);
+          try (InputStream in = content.open(a.maxFileBytes())) {
             analyze(a, entry, in);
           }
-        } catch (IOException e) {
-          error(a, entry.path(), message(e));
+          return;
         }
-        return;
-      }
-      byte[] data;
-      try (InputStream in = content.open(limit)) {
-        data = in.readNBytes((int) Math.min(entry.size(), maxSharedBufferBytes));
+        Optional<SeekableByteChannel> channel = content.openChannel(limit);
+        if (channel.isPresent()) {
+          shared(fitting, entry, channel.get());
+        } else if (fitting.size() == 1) {
+          try (InputStream in = content.open(limit)) {
+            analyze(fitting.get(0), entry, in);
+          }
+        } else if (entry.size() <= maxSharedBufferBytes) {
+          byte[] data;
+          try (InputStream in = content.open(limit)) {
+            data = in.readNBytes((int) entry.size());
+          }
+          shared(fitting, entry, new SeekableInMemoryByteChannel(data));
+        } else {
+          spooled(fitting, entry, content, limit);
+        }
       } catch (IOException e) {
         fitting.forEach(a -> error(a, entry.path(), message(e)));
-        return;
       }
-      if (keepable(data.length)) {
-        keep(entry.path(), data);
-      } else {
-        notKept.put(entry.path(), (long) data.length);
-      }
+    }
+
+    /** Hands one file to several analyzers (or one that wants random access), each from the start. */
+    private void shared(List<Analyzer> fitting, LayerEntry entry, SeekableByteChannel channel) throws IOException {
       for (Analyzer a : fitting) {
-        analyze(a, entry, new ByteArrayInputStream(data));
+        channel.position(0);
+        analyze(a, entry, channel);
       }
     }
 
-    private boolean keepable(long size) {
-      return size <= KEEP_FILE_BYTES && keptBytes + size <= KEEP_LAYER_BYTES;
-    }
-
-    private void keep(String path, byte[] data) {
-      byte[] before = kept.put(path, data);
-      keptBytes += data.length - (before == null ? 0 : before.length);
-      notKept.remove(path);
+    /** A file too large to buffer that several analyzers want: read once from the stream, into a file. */
+    private void spooled(List<Analyzer> fitting, LayerEntry entry, EntryContent content, long limit)
+        throws IOException {
+      Path spool;
+      try (InputStream in = content.open(limit)) {
+        spool = BoundedInput.spool(entry.path(), in, entry.size(), limit, Path.of(System.getProperty("java.io.tmpdir")));
+      }
+      try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.READ)) {
+        shared(fitting, entry, channel);
+      } finally {
+        Files.deleteIfExists(spool);
+      }
     }
 
     /**
-     * A hardlink at a wanted path is that path's file, with the content of the entry it names; the
-     * overlay2 source sees the same file as a plain one, and both sources must agree.
+     * A hard link to a file earlier in the same layer (a tar names the file once and links the rest
+     * to it): the same content, so the same findings under the link's own path. Overlay2 shows both
+     * as regular files, and this keeps the save stream in agreement with it.
      */
     private void hardlink(LayerEntry entry, List<Analyzer> wanting) {
-      byte[] data = kept.get(entry.linkTarget());
-      if (data == null) {
-        Long size = notKept.get(entry.linkTarget());
-        String why = size != null
-            ? entry.linkTarget() + " (" + size + " bytes) was too large to keep for a second reading"
-            : "no analyzer wanted " + entry.linkTarget() + " when the stream passed it";
-        for (Analyzer a : wanting) {
-          error(a, entry.path(), entry.path() + " is a hardlink to " + entry.linkTarget() + " and " + why
-              + "; not read");
-        }
-        return;
-      }
-      LayerEntry file = new LayerEntry(entry.path(), LayerEntry.Type.FILE, data.length, entry.mode(), "");
+      String target = entry.linkTarget();
       for (Analyzer a : wanting) {
-        if (data.length > a.maxFileBytes()) {
-          error(a, entry.path(), entry.path() + " is " + data.length + " bytes, larger than the "
-              + a.maxFileBytes() + "-byte limit of " + a.name() + "; not read");
-        } else {
-          analyze(a, file, new ByteArrayInputStream(data));
+        List<FileFindings> list = files.computeIfAbsent(a, k -> new ArrayList<>());
+        List<FileFindings> copies = new ArrayList<>();
+        for (FileFindings f : list) {
+          if (f.path().equals(target)) {
+            copies.add(f.relocated(entry.path()));
+          }
         }
+        if (copies.isEmpty()) {
+          // The target passed unread, so this path's content is unknown here (overlay2 would see it):
+          // it still hides the lower file, and the layer says why it reports nothing for it.
+          list.add(empty(entry.path(), a));
+          error(a, entry.path(), entry.path() + " is a hardlink to " + target + ", which " + a.name()
+              + " did not read when the stream passed it; its content is unknown");
+        } else {
+          list.addAll(copies);
+        }
+      }
+    }
+
+    private void analyze(Analyzer a, LayerEntry entry, SeekableByteChannel channel) {
+      try {
+        List<FileFindings> found = a.randomAccess() ? a.analyze(entry.path(), channel, entry.size())
+            : a.analyze(entry.path(), Channels.newInputStream(new UnclosableChannel(channel)), entry.size());
+        files.computeIfAbsent(a, k -> new ArrayList<>())
+            .addAll(found.isEmpty() ? List.of(empty(entry.path(), a)) : found);
+      } catch (IOException e) {
+        error(a, entry.path(), message(e));
+      } catch (RuntimeException e) {
+        error(a, entry.path(), a.name() + " failed on " + entry.path() + ": " + e);
       }
     }
 

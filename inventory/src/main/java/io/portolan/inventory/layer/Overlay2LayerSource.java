@@ -5,11 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -275,22 +278,54 @@ public final class Overlay2LayerSource implements LayerSource {
 
   private static void fileEntry(Path file, String path, long size, int mode, LayerHandler handler)
       throws IOException {
-    InputStream[] opened = {null};
-    try {
-      handler.entry(new LayerEntry(path, LayerEntry.Type.FILE, size, mode & 07777, ""), maxBytes -> {
-        if (opened[0] != null) {
-          throw new IllegalStateException(path + ": content already opened");
-        }
-        if (size > maxBytes) {
-          throw new ContentTooLargeException(path, size, maxBytes);
-        }
-        // NOFOLLOW: if the file was swapped for a link since it was listed, refuse to open it.
-        opened[0] = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
-        return Streams.bounded(opened[0], size);
-      });
-    } finally {
-      if (opened[0] != null) {
-        opened[0].close();
+    try (FileContent content = new FileContent(file, path, size)) {
+      handler.entry(new LayerEntry(path, LayerEntry.Type.FILE, size, mode & 07777, ""), content);
+    }
+  }
+
+  /** A file of the layer directory, opened at most once, as a stream or as a channel. */
+  private static final class FileContent implements EntryContent, AutoCloseable {
+    private final Path file;
+    private final String path;
+    private final long size;
+    private java.io.Closeable opened;
+
+    FileContent(Path file, String path, long size) {
+      this.file = file;
+      this.path = path;
+      this.size = size;
+    }
+
+    private void check(long maxBytes) throws IOException {
+      if (opened != null) {
+        throw new IllegalStateException(path + ": content already opened");
+      }
+      if (size > maxBytes) {
+        throw new ContentTooLargeException(path, size, maxBytes);
+      }
+    }
+
+    @Override
+    public InputStream open(long maxBytes) throws IOException {
+      check(maxBytes);
+      // NOFOLLOW: if the file was swapped for a link since it was listed, refuse to open it.
+      InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+      opened = in;
+      return Streams.bounded(in, size);
+    }
+
+    @Override
+    public Optional<SeekableByteChannel> openChannel(long maxBytes) throws IOException {
+      check(maxBytes);
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      opened = channel;
+      return Optional.of(new BoundedChannel(channel, size));
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (opened != null) {
+        opened.close();
       }
     }
   }

@@ -11,6 +11,7 @@ import org.cyclonedx.generators.BomGeneratorFactory;
 import org.cyclonedx.model.Bom;
 import org.cyclonedx.model.Component;
 import org.cyclonedx.model.Dependency;
+import org.cyclonedx.model.Hash;
 import org.cyclonedx.model.License;
 import org.cyclonedx.model.LicenseChoice;
 import org.cyclonedx.model.Metadata;
@@ -34,9 +35,30 @@ public final class CycloneDxSbom {
   public record Subject(String imageId, List<String> repoTags, Optional<String> osId, Optional<String> osVersion,
       String toolVersion) {}
 
-  /** One package of the image. Strings are empty when unknown. */
+  /** Prefix of the properties an analyzer recorded ({@code portolan:package:property:confidence}). */
+  public static final String PACKAGE_PROPERTY_PREFIX = "portolan:package:property:";
+  /** A language package an OS package ships (the purl of Debian's python3-requests' egg-info); repeated. */
+  public static final String LANGUAGE_PURL_PROPERTY = "portolan:package:language_purl";
+
+  /**
+   * One package of the image. Strings are empty when unknown. {@code properties} are what its
+   * analyzer recorded ({@code sha1}, {@code confidence}, {@code identity}, {@code dev}...); {@code
+   * languagePurls} the language packages an OS package ships.
+   */
   public record Entry(String type, String name, String version, String purl, String license, String sourceName,
-      String sourceVersion, String architecture, String diffId, String path) {}
+      String sourceVersion, String architecture, String diffId, String path, Map<String, String> properties,
+      List<String> languagePurls) {
+    public Entry {
+      properties = Map.copyOf(properties);
+      languagePurls = List.copyOf(languagePurls);
+    }
+
+    public Entry(String type, String name, String version, String purl, String license, String sourceName,
+        String sourceVersion, String architecture, String diffId, String path) {
+      this(type, name, version, purl, license, sourceName, sourceVersion, architecture, diffId, path, Map.of(),
+          List.of());
+    }
+  }
 
   public static String json(Subject subject, List<Entry> entries) {
     Bom bom = new Bom();
@@ -73,7 +95,8 @@ public final class CycloneDxSbom {
       String ref = e.purl().isEmpty() ? e.type() + ":" + e.name() + "@" + e.version() + "#" + e.path() : e.purl();
       if (components.containsKey(ref)) continue;
       Component c = new Component();
-      c.setType(Component.Type.LIBRARY);
+      // A file nothing identifies is listed as what it is, a file, so that no one reads it as a library version.
+      c.setType("unidentified".equals(e.properties().get("identity")) ? Component.Type.FILE : Component.Type.LIBRARY);
       c.setBomRef(ref);
       c.setName(e.name());
       c.setVersion(e.version());
@@ -92,6 +115,12 @@ public final class CycloneDxSbom {
       if (!e.sourceName().isEmpty()) props.add(property("portolan:package:source_name", e.sourceName()));
       if (!e.sourceVersion().isEmpty()) props.add(property("portolan:package:source_version", e.sourceVersion()));
       if (!e.architecture().isEmpty()) props.add(property("portolan:package:architecture", e.architecture()));
+      for (String language : e.languagePurls()) props.add(property(LANGUAGE_PURL_PROPERTY, language));
+      for (var p : new java.util.TreeMap<>(e.properties()).entrySet()) {
+        props.add(property(PACKAGE_PROPERTY_PREFIX + p.getKey(), p.getValue()));
+      }
+      String sha1 = e.properties().getOrDefault("sha1", "");
+      if (sha1.matches("[0-9a-f]{40}")) c.setHashes(List.of(new Hash(Hash.Algorithm.SHA1, sha1)));
       c.setProperties(props);
       components.put(ref, c);
     }

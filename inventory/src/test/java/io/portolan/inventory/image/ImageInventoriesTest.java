@@ -184,4 +184,94 @@ class ImageInventoriesTest {
     assertThat(ImageInventories.of(List.of(broken)).errors()).extracting(LayerFindings.LayerError::message)
         .containsExactly("corrupt at offset 12");
   }
+
+  static Package lang(String type, String name, String version, Map<String, String> properties) {
+    return new Package(type, name, version, "", "", "", "", "", "pkg:" + type + "/" + name + "@" + version, properties);
+  }
+
+  static LayerFindings mixed(String diffId, FileFindings... files) {
+    return new LayerFindings(diffId, "mixed", 1, List.of(files), List.of(), List.of(), List.of());
+  }
+
+  static FileFindings langFile(String analyzer, String path, Package... packages) {
+    return new FileFindings(path, analyzer, List.of(packages), Optional.empty());
+  }
+
+  static FileFindings list(String owner, String... paths) {
+    return new FileFindings("var/lib/dpkg/info/" + owner + ".list", "dpkg", List.of(), Optional.empty(),
+        List.of(new io.portolan.inventory.analyzer.OwnedFiles("deb", owner, "", List.of(paths))));
+  }
+
+  @Test
+  void aLanguagePackageInAFileAnOsPackageInstalledIsThatOsPackageOnce() {
+    String metadata = "usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO";
+    Package requests = lang("pypi", "requests", "2.28.1", Map.of());
+    Package flask = lang("pypi", "flask", "3.0.0", Map.of());
+    ImageInventory inv = ImageInventories.of(List.of(
+        mixed("L0", file(STATUS, deb("base", "1"))),
+        mixed("L1", file(STATUS, deb("base", "1"), deb("python3-requests", "2.28.1+dfsg-1")),
+            list("python3-requests", "usr/lib/python3/dist-packages/requests-2.28.1.egg-info", metadata),
+            langFile("python", metadata, requests)),
+        // pip installs flask beside it: nobody owns that one.
+        mixed("L2", langFile("python", "usr/local/lib/python3.11/site-packages/flask-3.0.0.dist-info/METADATA",
+            flask))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().type() + ":" + p.pkg().name(), ImageInventory.InstalledPackage::diffId)
+        .containsExactlyInAnyOrder(tuple("deb:base", "L0"), tuple("deb:python3-requests", "L1"),
+            tuple("pypi:flask", "L2"));
+    ImageInventory.InstalledPackage deb = inv.packages().stream()
+        .filter(p -> p.pkg().name().equals("python3-requests")).findFirst().orElseThrow();
+    assertThat(deb.linked()).extracting(Package::purl).containsExactly("pkg:pypi/requests@2.28.1");
+    // Counted once in the layer that brought it, too.
+    assertThat(names(inv.layers().get(1).added())).containsExactly("python3-requests@2.28.1+dfsg-1");
+    assertThat(names(inv.layers().get(2).added())).containsExactly("flask@3.0.0");
+  }
+
+  @Test
+  void aPurgedOsPackageOwnsNothingAndItsLeftoversCountOnTheirOwn() {
+    String jar = "usr/share/java/log4j-core.jar";
+    ImageInventory inv = ImageInventories.of(List.of(
+        mixed("L0", file(STATUS, deb("liblog4j2-java", "2.19.0-2")), list("liblog4j2-java", jar),
+            langFile("java-archive", jar, lang("maven", "org.apache.logging.log4j:log4j-core", "2.19.0", Map.of()))),
+        // The package is gone from the database but its file list and jar stay (a broken removal).
+        mixed("L1", file(STATUS))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name(), ImageInventory.InstalledPackage::diffId)
+        .containsExactly(tuple("org.apache.logging.log4j:log4j-core", "L0"));
+    assertThat(names(inv.layers().get(1).removed())).containsExactly("liblog4j2-java@2.19.0-2");
+    assertThat(names(inv.layers().get(1).added())).containsExactly("org.apache.logging.log4j:log4j-core@2.19.0");
+  }
+
+  @Test
+  void lockFilesGiveWayToWhatIsInstalled() {
+    Map<String, String> lock = Map.of("source", "lockfile");
+    ImageInventory inv = ImageInventories.of(List.of(
+        mixed("L0",
+            // An npm project with node_modules (in the next layer) and one without.
+            langFile("npm", "app/package-lock.json", lang("npm", "lodash", "4.17.20", lock),
+                lang("npm", "left-pad", "1.3.0", lock)),
+            langFile("npm", "tool/package-lock.json", lang("npm", "chalk", "5.3.0", lock)),
+            // Composer: installed.json beside the lock wins.
+            langFile("composer", "web/composer.lock", lang("composer", "monolog/monolog", "3.5.0", lock)),
+            langFile("composer", "web/vendor/composer/installed.json", lang("composer", "monolog/monolog", "3.5.0",
+                Map.of())),
+            // Python: a pin gives way to an installed distribution of the same (normalized) name.
+            langFile("python", "srv/requirements.txt", lang("pypi", "Flask_Cors", "4.0.0", lock),
+                lang("pypi", "gunicorn", "21.2.0", lock)),
+            langFile("python", "usr/lib/python3/site-packages/flask_cors-4.0.0.dist-info/METADATA",
+                lang("pypi", "flask-cors", "4.0.0", Map.of()))),
+        mixed("L1", langFile("npm", "app/node_modules/lodash/package.json", lang("npm", "lodash", "4.17.21",
+            Map.of())))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name() + "@" + p.pkg().version() + " " + p.path())
+        .containsExactlyInAnyOrder(
+            "lodash@4.17.21 app/node_modules/lodash/package.json",
+            "chalk@5.3.0 tool/package-lock.json",
+            "monolog/monolog@3.5.0 web/vendor/composer/installed.json",
+            "gunicorn@21.2.0 srv/requirements.txt",
+            "flask-cors@4.0.0 usr/lib/python3/site-packages/flask_cors-4.0.0.dist-info/METADATA");
+    // node_modules arriving makes the lock file's entries give way: they leave, the installed tree comes.
+    assertThat(names(inv.layers().get(1).added())).containsExactly("lodash@4.17.21");
+    assertThat(names(inv.layers().get(1).removed())).containsExactlyInAnyOrder("lodash@4.17.20", "left-pad@1.3.0");
+  }
 }

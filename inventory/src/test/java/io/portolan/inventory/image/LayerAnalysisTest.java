@@ -171,10 +171,11 @@ class LayerAnalysisTest {
     assertThat(f.files()).filteredOn(x -> x.path().equals("db/copy")).singleElement()
         .satisfies(x -> assertThat(x.packages()).extracting(Package::name).containsExactly("a", "b"));
     // other/x passed unread, so its link cannot be read: an error that says so, not a silent gap.
-    assertThat(f.files()).extracting(FileFindings::path).doesNotContain("db/other");
+    assertThat(f.files()).filteredOn(x -> x.path().equals("db/other")).singleElement()
+        .satisfies(x -> assertThat(x.packages()).isEmpty());
     assertThat(f.errors()).singleElement().satisfies(e -> {
       assertThat(e.path()).isEqualTo("db/other");
-      assertThat(e.message()).contains("hardlink to other/x", "no analyzer wanted other/x");
+      assertThat(e.message()).contains("hardlink to other/x", "a did not read");
     });
   }
 
@@ -272,5 +273,145 @@ class LayerAnalysisTest {
     assertThat(a.seen).hasSize(11).doesNotContain("db/f10", "db/f49");
     assertThat(result.findings()).extracting(LayerFindings::diffId).containsExactly(sha(l0));
     assertThat(progress).containsExactly(1, 2);
+  }
+
+  /** Reports which way it got each executable: as a stream, or as a channel (with its size). */
+  static final class ExecAnalyzer implements Analyzer {
+    @Override
+    public String name() {
+      return "exec";
+    }
+
+    @Override
+    public int version() {
+      return 1;
+    }
+
+    @Override
+    public boolean wants(String path) {
+      return path.startsWith("bin/");
+    }
+
+    @Override
+    public boolean wants(String path, int mode) {
+      return wants(path) && (mode & 0111) != 0;
+    }
+
+    @Override
+    public boolean randomAccess() {
+      return true;
+    }
+
+    @Override
+    public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
+      return List.of(new FileFindings(path, "exec", List.of(pkg("stream-" + content.readAllBytes().length, "1")),
+          Optional.empty()));
+    }
+
+    @Override
+    public List<FileFindings> analyze(String path, java.nio.channels.SeekableByteChannel content, long size)
+        throws IOException {
+      content.position(size - 1);
+      java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+      content.read(last);
+      return List.of(new FileFindings(path, "exec", List.of(pkg("channel-" + size + "-" + (char) last.get(0), "1")),
+          Optional.empty()));
+    }
+  }
+
+  static byte[] tarWithModes(Map<String, Integer> modes, Map<String, String> contents, Map<String, String> hardlinks)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      for (Map.Entry<String, String> f : contents.entrySet()) {
+        byte[] data = f.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+        e.setMode(modes.getOrDefault(f.getKey(), 0644));
+        e.setSize(data.length);
+        tar.putArchiveEntry(e);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
+      for (Map.Entry<String, String> l : hardlinks.entrySet()) {
+        TarArchiveEntry e = new TarArchiveEntry(l.getKey(), org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK);
+        e.setLinkName(l.getValue());
+        tar.putArchiveEntry(e);
+        tar.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void executablesAreWantedByTheirModeAndStreamsReachRandomAccessAnalyzersAsStreams() throws Exception {
+    Map<String, String> contents = new java.util.LinkedHashMap<>();
+    contents.put("bin/tool", "ELF-ish");
+    contents.put("bin/readme", "text");
+    byte[] l0 = tarWithModes(Map.of("bin/tool", 0755), contents, Map.of("bin/tool-link", "bin/tool"));
+    ExecAnalyzer exec = new ExecAnalyzer();
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(exec), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
+
+    // The non-executable file is never offered; the hard link gets its target's findings.
+    assertThat(result.findings().getFirst().files()).extracting(FileFindings::path, f -> f.packages().get(0).name())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("bin/tool", "stream-7"),
+            org.assertj.core.groups.Tuple.tuple("bin/tool-link", "stream-7"));
+  }
+
+  @Test
+  void aSharedFileTooLargeToBufferIsSpooledOnceAndEveryAnalyzerReadsItWhole() throws Exception {
+    String lines = "p1\np2\np3\np4\np5\n";
+    byte[] l0 = tar(Map.of("db/status", lines));
+    LineAnalyzer first = new LineAnalyzer("first", "db/", 1024);
+    LineAnalyzer second = new LineAnalyzer("second", "db/status", 1024);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(first, second), FindingsCache.NONE, 4)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
+
+    assertThat(result.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.errors()).isEmpty();
+      assertThat(f.files()).singleElement().satisfies(x -> assertThat(x.packages()).extracting(Package::name)
+          .containsExactly("p1", "p2", "p3", "p4", "p5"));
+    });
+  }
+
+  @Test
+  void aSourceWithFilesOnDiskHandsOneChannelToEveryAnalyzerFromTheStart() throws Exception {
+    Path file = dir.resolve("tool");
+    Files.writeString(file, "a\nb\nZ");
+    io.portolan.inventory.layer.LayerSource source = new io.portolan.inventory.layer.LayerSource() {
+      @Override
+      public List<io.portolan.inventory.layer.LayerRef> walk(io.portolan.inventory.layer.LayerVisitor visitor,
+          java.util.function.BooleanSupplier cancelled) throws IOException {
+        var handler = visitor.startLayer(new io.portolan.inventory.layer.LayerStart("dir", Optional.of("sha256:l0")))
+            .orElseThrow();
+        java.nio.channels.FileChannel[] opened = {null};
+        handler.entry(new io.portolan.inventory.layer.LayerEntry("bin/tool",
+            io.portolan.inventory.layer.LayerEntry.Type.FILE, Files.size(file), 0755, ""),
+            new io.portolan.inventory.layer.EntryContent() {
+              @Override
+              public InputStream open(long maxBytes) {
+                throw new AssertionError("a file on disk is opened once, as a channel");
+              }
+
+              @Override
+              public Optional<java.nio.channels.SeekableByteChannel> openChannel(long maxBytes) throws IOException {
+                opened[0] = java.nio.channels.FileChannel.open(file);
+                return Optional.of(opened[0]);
+              }
+            });
+        opened[0].close();
+        handler.end(new io.portolan.inventory.layer.LayerEnd.Complete("dir", "sha256:l0"));
+        return List.of(new io.portolan.inventory.layer.LayerRef("sha256:l0", "dir", Optional.empty()));
+      }
+
+      @Override
+      public void close() {}
+    };
+    LineAnalyzer lines = new LineAnalyzer("lines", "bin/", 1024);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(new ExecAnalyzer(), lines), FindingsCache.NONE)
+        .run(source);
+
+    assertThat(result.findings()).extracting(f -> f.files().get(0).packages().stream().map(Package::name).toList())
+        .containsExactly(List.of("channel-5-Z"), List.of("a", "b", "Z"));
   }
 }

@@ -4,6 +4,8 @@ import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.BoundedInput;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,10 @@ import java.util.Optional;
  * loadable segments that map virtual addresses to file offsets. It is public because the Rust
  * analyzer reads {@code .dep-v0} sections through it too. Every read is bounds-checked and fails
  * with an {@link AnalysisException} naming the file and offset; nothing is executed.
+ *
+ * <p>The bytes come from memory (a file read from a layer stream) or from a channel (a file
+ * overlay2 keeps on disk). From a channel only the headers, the section name table and the
+ * sections asked for are read, a few kilobytes however large the binary.
  */
 public final class ElfFile {
   /** The ELF magic; callers test it before reading a whole file. */
@@ -23,6 +29,8 @@ public final class ElfFile {
   private static final int PF_W = 2;
   private static final int SHT_NOBITS = 8;
   private static final int MAX_SECTIONS = 65_535;
+  /** Program and section header tables are a few kilobytes; this bounds a corrupt count. */
+  private static final long MAX_TABLE_BYTES = 64L * 65_535;
 
   /** One section header; {@code offset}/{@code size} are file positions, {@code addr} virtual. */
   public record Section(String name, int type, long addr, long offset, long size) {}
@@ -34,22 +42,57 @@ public final class ElfFile {
     }
   }
 
+  /** Where the file's bytes are read from. */
+  private interface Bytes {
+    long length();
+
+    void read(long offset, byte[] into) throws IOException;
+  }
+
+  private record Memory(byte[] data) implements Bytes {
+    @Override
+    public long length() {
+      return data.length;
+    }
+
+    @Override
+    public void read(long offset, byte[] into) {
+      System.arraycopy(data, (int) offset, into, 0, into.length);
+    }
+  }
+
+  private record Channel(SeekableByteChannel channel, long length) implements Bytes {
+    @Override
+    public void read(long offset, byte[] into) throws IOException {
+      channel.position(offset);
+      ByteBuffer buffer = ByteBuffer.wrap(into);
+      while (buffer.hasRemaining()) {
+        if (channel.read(buffer) < 0) {
+          throw new IOException("unexpected end of file at offset " + (offset + buffer.position()));
+        }
+      }
+    }
+  }
+
   private final String path;
-  private final byte[] data;
+  private final Bytes bytes;
+  private final long maxRead;
   private final boolean is64;
   private final boolean littleEndian;
   private final List<Section> sections;
   private final List<Segment> segments;
 
-  private ElfFile(String path, byte[] data) throws AnalysisException {
+  private ElfFile(String path, Bytes bytes, long maxRead) throws AnalysisException {
     this.path = path;
-    this.data = data;
-    if (!isElf(data)) {
+    this.bytes = bytes;
+    this.maxRead = maxRead;
+    byte[] header = slice(0, Math.min(64, bytes.length()), "ELF header");
+    if (!isElf(header)) {
       throw new AnalysisException(path + ": not an ELF file (at offset 0)");
     }
     need(0, 52);
-    int cls = data[4];
-    int enc = data[5];
+    int cls = header[4];
+    int enc = header[5];
     if (cls != 1 && cls != 2) {
       throw new AnalysisException(path + ": unknown ELF class " + cls + " (at offset 4)");
     }
@@ -59,13 +102,13 @@ public final class ElfFile {
     is64 = cls == 2;
     littleEndian = enc == 1;
     need(0, is64 ? 64 : 52);
-    long phoff = is64 ? u64(32) : u32(28);
-    long shoff = is64 ? u64(40) : u32(32);
-    int phentsize = u16(is64 ? 54 : 42);
-    int phnum = u16(is64 ? 56 : 44);
-    int shentsize = u16(is64 ? 58 : 46);
-    int shnum = u16(is64 ? 60 : 48);
-    int shstrndx = u16(is64 ? 62 : 50);
+    long phoff = is64 ? u64(header, 32) : u32(header, 28);
+    long shoff = is64 ? u64(header, 40) : u32(header, 32);
+    int phentsize = u16(header, is64 ? 54 : 42);
+    int phnum = u16(header, is64 ? 56 : 44);
+    int shentsize = u16(header, is64 ? 58 : 46);
+    int shnum = u16(header, is64 ? 60 : 48);
+    int shstrndx = u16(header, is64 ? 62 : 50);
     segments = readSegments(phoff, phentsize, phnum);
     sections = readSections(shoff, shentsize, shnum, shstrndx);
   }
@@ -88,12 +131,30 @@ public final class ElfFile {
     byte[] all = new byte[head.length + rest.length];
     System.arraycopy(head, 0, all, 0, head.length);
     System.arraycopy(rest, 0, all, head.length, rest.length);
-    return Optional.of(new ElfFile(path, all));
+    return Optional.of(new ElfFile(path, new Memory(all), max));
+  }
+
+  /**
+   * Opens an ELF file over {@code channel} ({@code size} bytes), or returns empty when it does not
+   * start with the ELF magic. Reads happen on demand; no single read exceeds {@code maxRead} bytes.
+   */
+  public static Optional<ElfFile> read(String path, SeekableByteChannel channel, long size, long maxRead)
+      throws IOException {
+    if (size < MAGIC_LENGTH) {
+      return Optional.empty();
+    }
+    byte[] head = new byte[MAGIC_LENGTH];
+    Channel source = new Channel(channel, size);
+    source.read(0, head);
+    if (!isElf(head)) {
+      return Optional.empty();
+    }
+    return Optional.of(new ElfFile(path, source, maxRead));
   }
 
   /** Parses an ELF image already in memory. */
   public static ElfFile parse(String path, byte[] data) throws AnalysisException {
-    return new ElfFile(path, data);
+    return new ElfFile(path, new Memory(data), Long.MAX_VALUE);
   }
 
   public String path() {
@@ -163,14 +224,15 @@ public final class ElfFile {
       throw new AnalysisException(path + ": program header size " + entsize + " too small (at offset "
           + (is64 ? 54 : 42) + ")");
     }
+    byte[] table = table(phoff, (long) entsize * num, "program header table");
     for (int i = 0; i < num; i++) {
-      long at = phoff + (long) i * entsize;
-      need(at, min);
-      int p = (int) at;
+      int p = i * entsize;
       if (is64) {
-        out.add(new Segment((int) u32(p), (int) u32(p + 4), u64(p + 8), u64(p + 16), u64(p + 32)));
+        out.add(new Segment((int) u32(table, p), (int) u32(table, p + 4), u64(table, p + 8), u64(table, p + 16),
+            u64(table, p + 32)));
       } else {
-        out.add(new Segment((int) u32(p), (int) u32(p + 24), u32(p + 4), u32(p + 8), u32(p + 16)));
+        out.add(new Segment((int) u32(table, p), (int) u32(table, p + 24), u32(table, p + 4), u32(table, p + 8),
+            u32(table, p + 16)));
       }
     }
     return out;
@@ -190,24 +252,31 @@ public final class ElfFile {
       throw new AnalysisException(path + ": section name table index " + strndx + " outside " + num
           + " sections (at offset " + (is64 ? 62 : 50) + ")");
     }
+    byte[] table = table(shoff, (long) entsize * num, "section header table");
     long[][] raw = new long[num][];
     for (int i = 0; i < num; i++) {
-      long at = shoff + (long) i * entsize;
-      need(at, min);
-      int p = (int) at;
+      int p = i * entsize;
       raw[i] = is64
-          ? new long[] {u32(p), u32(p + 4), u64(p + 16), u64(p + 24), u64(p + 32)}
-          : new long[] {u32(p), u32(p + 4), u32(p + 12), u32(p + 16), u32(p + 20)};
+          ? new long[] {u32(table, p), u32(table, p + 4), u64(table, p + 16), u64(table, p + 24), u64(table, p + 32)}
+          : new long[] {u32(table, p), u32(table, p + 4), u32(table, p + 12), u32(table, p + 16), u32(table, p + 20)};
     }
     long[] str = raw[strndx];
-    byte[] names = slice(str[3], str[4], "section name table");
+    byte[] names = (int) str[1] == SHT_NOBITS ? new byte[0] : slice(str[3], str[4], "section name table");
     for (long[] r : raw) {
       out.add(new Section(name(names, r[0]), (int) r[1], r[2], r[3], r[4]));
     }
     return out;
   }
 
-  private String name(byte[] names, long offset) throws AnalysisException {
+  private byte[] table(long offset, long length, String what) throws AnalysisException {
+    if (length > MAX_TABLE_BYTES) {
+      throw new AnalysisException(path + ": " + what + " of " + length + " bytes at offset " + offset
+          + " is implausibly large");
+    }
+    return slice(offset, length, what);
+  }
+
+  private String name(byte[] names, long offset) {
     if (offset < 0 || offset >= names.length) {
       return "";
     }
@@ -220,8 +289,16 @@ public final class ElfFile {
 
   private byte[] slice(long offset, long length, String what) throws AnalysisException {
     need(offset, length, what);
+    if (length > maxRead || length > Integer.MAX_VALUE - 8) {
+      throw new AnalysisException(path + ": " + what + " at offset " + offset + " is " + length
+          + " bytes, more than the " + maxRead + "-byte read limit");
+    }
     byte[] out = new byte[(int) length];
-    System.arraycopy(data, (int) offset, out, 0, (int) length);
+    try {
+      bytes.read(offset, out);
+    } catch (IOException e) {
+      throw new AnalysisException(path + ": cannot read " + what + " at offset " + offset + ": " + e.getMessage(), e);
+    }
     return out;
   }
 
@@ -230,25 +307,26 @@ public final class ElfFile {
   }
 
   private void need(long offset, long length, String what) throws AnalysisException {
-    if (offset < 0 || length < 0 || offset > data.length || length > data.length - offset) {
+    long size = bytes.length();
+    if (offset < 0 || length < 0 || offset > size || length > size - offset) {
       throw new AnalysisException(path + ": " + what + " at offset " + Long.toUnsignedString(offset) + " ("
-          + Long.toUnsignedString(length) + " bytes) runs past the end of the " + data.length + "-byte file");
+          + Long.toUnsignedString(length) + " bytes) runs past the end of the " + size + "-byte file");
     }
   }
 
-  private int u16(int p) {
+  private int u16(byte[] b, int p) {
     return littleEndian
-        ? (data[p] & 0xff) | (data[p + 1] & 0xff) << 8
-        : (data[p] & 0xff) << 8 | (data[p + 1] & 0xff);
+        ? (b[p] & 0xff) | (b[p + 1] & 0xff) << 8
+        : (b[p] & 0xff) << 8 | (b[p + 1] & 0xff);
   }
 
-  private long u32(int p) {
+  private long u32(byte[] b, int p) {
     return littleEndian
-        ? (long) u16(p) | (long) u16(p + 2) << 16
-        : (long) u16(p) << 16 | (long) u16(p + 2);
+        ? (long) u16(b, p) | (long) u16(b, p + 2) << 16
+        : (long) u16(b, p) << 16 | (long) u16(b, p + 2);
   }
 
-  private long u64(int p) {
-    return littleEndian ? u32(p) | u32(p + 4) << 32 : u32(p) << 32 | u32(p + 4);
+  private long u64(byte[] b, int p) {
+    return littleEndian ? u32(b, p) | u32(b, p + 4) << 32 : u32(b, p) << 32 | u32(b, p + 4);
   }
 }

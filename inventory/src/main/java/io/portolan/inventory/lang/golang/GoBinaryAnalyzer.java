@@ -8,6 +8,7 @@ import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.purl.Purls;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +25,15 @@ import java.util.regex.Pattern;
  * replacement) and the toolchain's standard library become {@code golang} packages.
  *
  * <p>Which files are Go binaries cannot be told from the path: they live in {@code bin/}, {@code
- * /app}, {@code /ko-app}, {@code /}, anywhere. So {@link #wants} accepts every file except those
- * whose extension or directory rules out an executable (sources, documents, archives, images,
- * {@code usr/share}, ...), and {@link #analyze} reads four bytes and returns at once unless they
- * are the ELF magic. A non-Go ELF file (a C library) is read whole, bounded by {@link
- * #maxFileBytes}, because the section table sits at its end.
+ * /app}, {@code /ko-app}, {@code /}, anywhere. So {@link #wants} accepts every executable file
+ * (any execute bit, as Trivy requires) except those whose extension or directory rules out a
+ * binary (sources, documents, archives, images, {@code usr/share}, ...), and {@link #analyze}
+ * reads four bytes and returns at once unless they are the ELF magic. From a stream a non-Go ELF
+ * file is read whole, bounded by {@link #maxFileBytes}, because the section table sits at its
+ * end; from a file on disk only its headers and the build info section are read.
+ *
+ * <p>A file that loses its execute bits in a later layer is not read there, so the findings of
+ * the layer below stay: the price of not opening every file of an image.
  *
  * <p>Versions: {@code (devel)} (a main module built from a checkout) is kept as the version and
  * marked {@code devel=true}, but left out of the purl, which must not claim a release. The stdlib
@@ -82,6 +87,21 @@ public final class GoBinaryAnalyzer implements Analyzer {
     return mayBeExecutable(path);
   }
 
+  @Override
+  public boolean wants(String path, int mode) {
+    return isExecutable(mode) && mayBeExecutable(path);
+  }
+
+  /** Whether any of the permission bits {@code mode} lets someone execute the file. */
+  public static boolean isExecutable(int mode) {
+    return (mode & 0111) != 0;
+  }
+
+  @Override
+  public boolean randomAccess() {
+    return true;
+  }
+
   /**
    * Whether a file could be an ELF executable or shared object by its path alone: false only for
    * directories and extensions that never hold one. Shared with the other ELF-reading analyzers.
@@ -106,7 +126,15 @@ public final class GoBinaryAnalyzer implements Analyzer {
 
   @Override
   public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
-    Optional<ElfFile> elf = ElfFile.read(path, content, size, maxFileBytes);
+    return analyze(path, ElfFile.read(path, content, size, maxFileBytes));
+  }
+
+  @Override
+  public List<FileFindings> analyze(String path, SeekableByteChannel content, long size) throws IOException {
+    return analyze(path, ElfFile.read(path, content, size, maxFileBytes));
+  }
+
+  private List<FileFindings> analyze(String path, Optional<ElfFile> elf) throws IOException {
     if (elf.isEmpty()) {
       return List.of();
     }

@@ -27,7 +27,9 @@ import java.util.Set;
  * packages}, and {@code packages-dev} marked dev). Names are {@code vendor/name}; the purl is
  * {@code pkg:composer/vendor/name@version} with the version as Composer prints it ({@code v1.2.2},
  * {@code dev-master}), because advisories (GHSA, FriendsOfPHP) are written against those strings.
- * Both files are reported wherever they are, since an application may sit anywhere in an image.
+ * Both files are reported wherever they are, since an application may sit anywhere in an image;
+ * {@code composer.lock} entries carry {@code source=lockfile}, and the image inventory keeps them
+ * only for a project without {@code vendor/composer/installed.json}.
  */
 public final class ComposerAnalyzer implements Analyzer {
   public static final String NAME = "composer";
@@ -50,7 +52,7 @@ public final class ComposerAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -73,14 +75,14 @@ public final class ComposerAnalyzer implements Analyzer {
       if (!root.isObject()) {
         throw new AnalysisException(path + ": composer.lock is not a JSON object (at offset 0)");
       }
-      addAll(path, root.path("packages"), "packages", Set.of(), false, packages);
-      addAll(path, root.path("packages-dev"), "packages-dev", Set.of(), true, packages);
+      addAll(path, root.path("packages"), "packages", Set.of(), false, true, packages);
+      addAll(path, root.path("packages-dev"), "packages-dev", Set.of(), true, true, packages);
     } else if (root.isArray()) {
-      addAll(path, root, "", Set.of(), false, packages);
+      addAll(path, root, "", Set.of(), false, false, packages);
     } else if (root.isObject()) {
       Set<String> dev = new HashSet<>();
       root.path("dev-package-names").forEach(n -> dev.add(n.asText()));
-      addAll(path, root.path("packages"), "packages", dev, false, packages);
+      addAll(path, root.path("packages"), "packages", dev, false, false, packages);
     } else {
       throw new AnalysisException(path + ": installed.json is neither an array nor an object (at offset 0)");
     }
@@ -104,7 +106,7 @@ public final class ComposerAnalyzer implements Analyzer {
   }
 
   private static void addAll(String path, JsonNode list, String field, Set<String> devNames, boolean dev,
-      List<Package> out) throws AnalysisException {
+      boolean lockfile, List<Package> out) throws AnalysisException {
     if (list.isMissingNode() || list.isNull()) {
       return;
     }
@@ -124,6 +126,9 @@ public final class ComposerAnalyzer implements Analyzer {
         throw new AnalysisException(where + ": package name '" + name + "' is not vendor/name");
       }
       Map<String, String> props = new LinkedHashMap<>();
+      if (lockfile) {
+        props.put("source", "lockfile");
+      }
       if (dev || devNames.contains(name)) {
         props.put("dev", "true");
       }

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * disagreement is recorded as a property rather than guessed away.
  *
  * <p>{@code Gemfile.lock}: every {@code specs:} entry of the GEM, GIT and PATH sections, indented
- * four spaces ({@code name (version[-platform])}); six-space lines are their dependencies.
+ * four spaces ({@code name (version[-platform])}); six-space lines are their dependencies. They
+ * carry {@code source=lockfile} (and {@code lock-section=git|path} outside GEM), so the image
+ * inventory can prefer an installed gemspec of the same gem.
  */
 public final class RubyAnalyzer implements Analyzer {
   public static final String NAME = "ruby";
@@ -61,7 +63,7 @@ public final class RubyAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -189,13 +191,14 @@ public final class RubyAnalyzer implements Analyzer {
       }
       String version = m.group(2);
       Map<String, String> props = new LinkedHashMap<>();
+      props.put("source", "lockfile");
       int dash = version.indexOf('-');
       if (dash > 0) {
         props.put("platform", version.substring(dash + 1));
         version = version.substring(0, dash);
       }
       if (!section.equals("GEM")) {
-        props.put("source", section.toLowerCase(java.util.Locale.ROOT));
+        props.put("lock-section", section.toLowerCase(java.util.Locale.ROOT));
       }
       out.add(gem(path, m.group(1), version, "", props));
     }

@@ -10,12 +10,15 @@ import io.portolan.inventory.analyzer.BoundedInput;
 import io.portolan.inventory.analyzer.FileFindings;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.analyzer.TextLines;
+import io.portolan.inventory.analyzer.UnclosableChannel;
 import io.portolan.inventory.lang.elf.ElfFile;
 import io.portolan.inventory.lang.golang.GoBinaryAnalyzer;
 import io.portolan.inventory.purl.Purls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +77,24 @@ public final class RustAnalyzer implements Analyzer {
     return isCargoLock(path) || GoBinaryAnalyzer.mayBeExecutable(path);
   }
 
+  @Override
+  public boolean wants(String path, int mode) {
+    return isCargoLock(path) || GoBinaryAnalyzer.isExecutable(mode) && GoBinaryAnalyzer.mayBeExecutable(path);
+  }
+
+  @Override
+  public boolean randomAccess() {
+    return true;
+  }
+
+  @Override
+  public List<FileFindings> analyze(String path, SeekableByteChannel content, long size) throws IOException {
+    if (isCargoLock(path)) {
+      return analyze(path, Channels.newInputStream(new UnclosableChannel(content)), size);
+    }
+    return binary(path, ElfFile.read(path, content, size, maxFileBytes));
+  }
+
   private static boolean isCargoLock(String path) {
     return path.equals("Cargo.lock") || path.endsWith("/Cargo.lock");
   }
@@ -84,17 +105,22 @@ public final class RustAnalyzer implements Analyzer {
     if (isCargoLock(path)) {
       cargoLock(path, BoundedInput.readAll(path, content, size, maxFileBytes), packages);
     } else {
-      Optional<ElfFile> elf = ElfFile.read(path, content, size, maxFileBytes);
-      if (elf.isEmpty()) {
-        return List.of();
-      }
-      Optional<ElfFile.Section> section = elf.get().section(SECTION);
-      if (section.isEmpty()) {
-        return List.of();
-      }
-      byte[] json = inflate(path, elf.get().bytes(section.get()), section.get().offset());
-      auditData(path, json, packages);
+      return binary(path, ElfFile.read(path, content, size, maxFileBytes));
     }
+    return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
+  }
+
+  private static List<FileFindings> binary(String path, Optional<ElfFile> elf) throws IOException {
+    if (elf.isEmpty()) {
+      return List.of();
+    }
+    Optional<ElfFile.Section> section = elf.get().section(SECTION);
+    if (section.isEmpty()) {
+      return List.of();
+    }
+    List<Package> packages = new ArrayList<>();
+    byte[] json = inflate(path, elf.get().bytes(section.get()), section.get().offset());
+    auditData(path, json, packages);
     return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
   }
 

@@ -5,6 +5,7 @@ import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.Analyzer;
 import io.portolan.inventory.analyzer.BoundedInput;
 import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.purl.Purls;
 import java.io.IOException;
@@ -21,12 +22,14 @@ import java.util.Optional;
  * Reports the Alpine packages recorded in {@code lib/apk/db/installed}: one block of
  * {@code K:value} lines per package, blocks separated by blank lines. Everything in that file is
  * installed (apk removes a block on uninstall). Purls use the {@code alpine} namespace and no
- * {@code distro} qualifier: see {@link Purls#withDistro}.
+ * {@code distro} qualifier: see {@link Purls#withDistro}. The file list of each block ({@code F:}
+ * directory, {@code R:} file in it) is reported as the package's {@link OwnedFiles}, so that a
+ * language package an apk package ships (py3-requests) is reported once, as the apk package.
  */
 public final class ApkAnalyzer implements Analyzer {
   public static final String NAME = "apk";
   static final String INSTALLED = "lib/apk/db/installed";
-  /** The single-letter keys kept; the file list (F:, R:, Z:, a:, M:) is most of the file and unused. */
+  /** The single-letter keys kept as package fields; F: and R: (the file list) are read apart. */
   private static final String KEEP = "PVAoLmI";
   private static final int MAX_VALUE_CHARS = 64 * 1024;
 
@@ -47,7 +50,7 @@ public final class ApkAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -69,7 +72,10 @@ public final class ApkAnalyzer implements Analyzer {
   public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
     byte[] data = BoundedInput.readAll(path, content, size, maxFileBytes);
     List<Package> packages = new ArrayList<>();
+    List<OwnedFiles> owned = new ArrayList<>();
     Map<Character, String> block = null;
+    List<String> files = new ArrayList<>();
+    String directory = "";
     int blockLine = 0;
     long blockOffset = 0;
     for (TextLines.Line l : TextLines.of(path, data)) {
@@ -78,8 +84,12 @@ public final class ApkAnalyzer implements Analyzer {
       String line = l.text();
       if (line.isBlank()) {
         if (block != null) {
-          packages.add(toPackage(path, block, blockLine, blockOffset));
+          Package p = toPackage(path, block, blockLine, blockOffset);
+          packages.add(p);
+          owned.add(new OwnedFiles("apk", p.name(), p.architecture(), files));
           block = null;
+          files = new ArrayList<>();
+          directory = "";
         }
         continue;
       }
@@ -92,6 +102,17 @@ public final class ApkAnalyzer implements Analyzer {
         blockOffset = offset;
       }
       char key = line.charAt(0);
+      if (key == 'F') {
+        directory = line.substring(2);
+        continue;
+      }
+      if (key == 'R') {
+        String file = directory.isEmpty() ? line.substring(2) : directory + "/" + line.substring(2);
+        if (OwnedFiles.relevant(file)) {
+          files.add(file);
+        }
+        continue;
+      }
       if (KEEP.indexOf(key) < 0) {
         continue;
       }
@@ -105,11 +126,15 @@ public final class ApkAnalyzer implements Analyzer {
       }
     }
     if (block != null) {
-      packages.add(toPackage(path, block, blockLine, blockOffset));
+      Package p = toPackage(path, block, blockLine, blockOffset);
+      packages.add(p);
+      owned.add(new OwnedFiles("apk", p.name(), p.architecture(), files));
     }
     packages.sort(Comparator.comparing(Package::name).thenComparing(Package::architecture)
         .thenComparing(Package::version));
-    return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
+    owned.removeIf(o -> o.paths().isEmpty());
+    owned.sort(Comparator.comparing(OwnedFiles::ownerKey));
+    return List.of(new FileFindings(path, NAME, packages, Optional.empty(), owned));
   }
 
   private static Package toPackage(String path, Map<Character, String> b, int line, long offset)

@@ -4,7 +4,9 @@ import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.Analyzer;
 import io.portolan.inventory.analyzer.BoundedInput;
 import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
+import io.portolan.inventory.analyzer.TextLines;
 import io.portolan.inventory.purl.Purls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,11 +24,19 @@ import java.util.regex.Pattern;
  * Reports the Debian packages recorded in {@code var/lib/dpkg/status} and in the distroless
  * {@code var/lib/dpkg/status.d/*} files. Only packages whose dpkg state is {@code installed} count.
  * Purls use the {@code debian} namespace and no {@code distro} qualifier: see {@link Purls#withDistro}.
+ *
+ * <p>It also reads which files each package installed, from {@code info/<name>[:<arch>].list} (what
+ * {@code dpkg -L} prints) and, in distroless images, {@code status.d/<name>.md5sums}, and reports
+ * the {@link OwnedFiles#relevant} ones, so that a language package shipped by a Debian package is
+ * reported once, as the Debian package.
  */
 public final class DpkgAnalyzer implements Analyzer {
   public static final String NAME = "dpkg";
   static final String STATUS = "var/lib/dpkg/status";
   static final String STATUS_DIR = "var/lib/dpkg/status.d/";
+  static final String INFO_DIR = "var/lib/dpkg/info/";
+  private static final String LIST = ".list";
+  private static final String MD5SUMS = ".md5sums";
   private static final Set<String> FIELDS =
       Set.of("package", "status", "version", "architecture", "source", "installed-size", "maintainer", "license");
   // "name" or "name (version)"; a binNMU's source version is only known from the parentheses.
@@ -50,7 +60,7 @@ public final class DpkgAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -68,17 +78,27 @@ public final class DpkgAnalyzer implements Analyzer {
     if (path.equals(STATUS)) {
       return true;
     }
+    if (path.startsWith(INFO_DIR)) {
+      String file = path.substring(INFO_DIR.length());
+      return file.length() > LIST.length() && file.endsWith(LIST) && file.indexOf('/') < 0;
+    }
     if (!path.startsWith(STATUS_DIR)) {
       return false;
     }
     String file = path.substring(STATUS_DIR.length());
-    // distroless keeps each package's file list beside its stanza; only the stanzas matter.
-    return !file.isEmpty() && file.indexOf('/') < 0 && !file.endsWith(".md5sums") && !file.startsWith(".");
+    // distroless keeps each package's file list (md5sums) beside its stanza.
+    return !file.isEmpty() && file.indexOf('/') < 0 && !file.startsWith(".");
   }
 
   @Override
   public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
     byte[] data = BoundedInput.readAll(path, content, size, maxFileBytes);
+    if (path.startsWith(INFO_DIR)) {
+      return List.of(fileList(path, path.substring(INFO_DIR.length(), path.length() - LIST.length()), data, false));
+    }
+    if (path.startsWith(STATUS_DIR) && path.endsWith(MD5SUMS)) {
+      return List.of(fileList(path, path.substring(STATUS_DIR.length(), path.length() - MD5SUMS.length()), data, true));
+    }
     boolean statusDir = path.startsWith(STATUS_DIR);
     List<Package> packages = new ArrayList<>();
     for (ControlStanzas.Stanza stanza : ControlStanzas.parse(path, data, FIELDS)) {
@@ -87,6 +107,38 @@ public final class DpkgAnalyzer implements Analyzer {
     packages.sort(Comparator.comparing(Package::name).thenComparing(Package::architecture)
         .thenComparing(Package::version));
     return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
+  }
+
+  /**
+   * One package's installed files: a {@code .list} holds one absolute path a line (directories
+   * too), an {@code .md5sums} holds {@code <md5>  <relative path>} lines.
+   */
+  private static FileFindings fileList(String path, String owner, byte[] data, boolean md5sums)
+      throws AnalysisException {
+    int colon = owner.indexOf(':');
+    String name = colon < 0 ? owner : owner.substring(0, colon);
+    String arch = colon < 0 ? "" : owner.substring(colon + 1);
+    List<String> owned = new ArrayList<>();
+    for (TextLines.Line line : TextLines.of(path, data)) {
+      String text = line.text();
+      if (md5sums) {
+        int gap = text.indexOf("  ");
+        if (gap < 0) {
+          if (text.isBlank()) {
+            continue;
+          }
+          throw new AnalysisException(path + ": line " + line.number() + " (offset " + line.offset()
+              + ") is not '<md5>  <path>'");
+        }
+        text = text.substring(gap + 2);
+      }
+      String file = text.startsWith("/") ? text.substring(1) : text;
+      if (OwnedFiles.relevant(file) && !file.equals(".")) {
+        owned.add(file);
+      }
+    }
+    return new FileFindings(path, NAME, List.of(), Optional.empty(),
+        List.of(new OwnedFiles("deb", name, arch, owned)));
   }
 
   private static Optional<Package> toPackage(String path, ControlStanzas.Stanza s, boolean statusDir)

@@ -4,6 +4,7 @@ import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.Analyzer;
 import io.portolan.inventory.analyzer.BoundedInput;
 import io.portolan.inventory.analyzer.FileFindings;
+import io.portolan.inventory.analyzer.OwnedFiles;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.purl.Purls;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class RpmAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    return 2;
   }
 
   @Override
@@ -83,15 +84,22 @@ public final class RpmAnalyzer implements Analyzer {
       }
       RpmDatabase database = RpmDatabase.detect(path, head, Files.size(file));
       List<Package> packages = new ArrayList<>();
+      List<OwnedFiles> owned = new ArrayList<>();
       database.forEachBlob(path, file, MAX_BLOB_BYTES, (where, blob) -> {
         RpmHeader header = RpmHeader.parse(where, blob);
         if (!header.name().equals("gpg-pubkey")) {
-          packages.add(toPackage(where, header));
+          Package p = toPackage(where, header);
+          packages.add(p);
+          List<String> relevant = header.files().stream().filter(OwnedFiles::relevant).toList();
+          if (!relevant.isEmpty()) {
+            owned.add(new OwnedFiles("rpm", p.name(), p.architecture(), relevant));
+          }
         }
       });
       packages.sort(Comparator.comparing(Package::name).thenComparing(Package::architecture)
           .thenComparing(Package::version));
-      return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
+      owned.sort(Comparator.comparing(OwnedFiles::ownerKey));
+      return List.of(new FileFindings(path, NAME, packages, Optional.empty(), owned));
     } finally {
       Files.deleteIfExists(file);
     }

@@ -108,9 +108,10 @@ class RubyAnalyzerTest {
     assertThat(more).extracting(Package::name, Package::version).containsExactly(
         org.assertj.core.groups.Tuple.tuple("rails", "7.1.0.alpha"), org.assertj.core.groups.Tuple.tuple("mygem", "0.1.0"),
         org.assertj.core.groups.Tuple.tuple("nokogiri", "1.13.8"));
-    assertThat(more.get(0).properties()).containsEntry("source", "git");
-    assertThat(more.get(1).properties()).containsEntry("source", "path");
-    assertThat(more.get(2).properties()).containsEntry("platform", "x86_64-linux").doesNotContainKey("source");
+    assertThat(more).allSatisfy(p -> assertThat(p.properties()).containsEntry("source", "lockfile"));
+    assertThat(more.get(0).properties()).containsEntry("lock-section", "git");
+    assertThat(more.get(1).properties()).containsEntry("lock-section", "path");
+    assertThat(more.get(2).properties()).containsEntry("platform", "x86_64-linux").doesNotContainKey("lock-section");
   }
 
   @Test

@@ -42,6 +42,11 @@ class ApkAnalyzerTest {
     assertThat(libcrypto.architecture()).isEqualTo("x86_64");
     assertThat(libcrypto.purl()).isEqualTo("pkg:apk/alpine/libcrypto3@3.1.4-r2?arch=x86_64");
     assertThat(libcrypto.properties()).containsEntry("installed-size", "4206592");
+    // F:/R: file lists, without configuration (etc/), per package.
+    assertThat(findings.owned()).extracting(o -> o.ownerKey()).contains("apk/musl/x86_64")
+        .doesNotContain("apk/alpine-baselayout-data/x86_64");
+    assertThat(findings.owned()).filteredOn(o -> o.name().equals("musl")).singleElement()
+        .satisfies(o -> assertThat(o.paths()).contains("lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"));
     Golden.assertMatches(Golden.resource("apk/alpine-3.19/expected.json"), findings.packages());
   }
 

@@ -23,10 +23,15 @@ class DpkgAnalyzerTest {
   private final DpkgAnalyzer analyzer = new DpkgAnalyzer();
 
   @Test
-  void wantsStatusAndStatusDirStanzasButNotMd5sums() {
+  void wantsStatusStatusDirAndFileLists() {
     assertThat(analyzer.wants("var/lib/dpkg/status")).isTrue();
     assertThat(analyzer.wants("var/lib/dpkg/status.d/libc6")).isTrue();
-    assertThat(analyzer.wants("var/lib/dpkg/status.d/libc6.md5sums")).isFalse();
+    assertThat(analyzer.wants("var/lib/dpkg/status.d/libc6.md5sums")).isTrue();
+    assertThat(analyzer.wants("var/lib/dpkg/info/libc6:amd64.list")).isTrue();
+    assertThat(analyzer.wants("var/lib/dpkg/info/bash.list")).isTrue();
+    assertThat(analyzer.wants("var/lib/dpkg/info/bash.md5sums")).isFalse();
+    assertThat(analyzer.wants("var/lib/dpkg/info/.list")).isFalse();
+    assertThat(analyzer.wants("var/lib/dpkg/info/sub/x.list")).isFalse();
     assertThat(analyzer.wants("var/lib/dpkg/status-old")).isFalse();
     assertThat(analyzer.wants("var/lib/dpkg/status.d/")).isFalse();
     assertThat(analyzer.wants("var/lib/dpkg/status.d/sub/x")).isFalse();
@@ -80,16 +85,44 @@ class DpkgAnalyzerTest {
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.sorted().toList()) {
         String layerPath = "var/lib/dpkg/status.d/" + file.getFileName();
-        if (!analyzer.wants(layerPath)) {
-          assertThat(layerPath).endsWith(".md5sums");
+        assertThat(analyzer.wants(layerPath)).isTrue();
+        FileFindings found = Golden.analyze(analyzer, layerPath, file);
+        if (layerPath.endsWith(".md5sums")) {
+          // The file list of base-files, minus documentation: owned files, no packages.
+          assertThat(found.packages()).isEmpty();
+          assertThat(found.owned()).singleElement().satisfies(o -> {
+            assertThat(o.ownerKey()).isEqualTo("deb/base-files/");
+            assertThat(o.paths()).contains("usr/lib/os-release").noneMatch(p -> p.startsWith("usr/share/doc/"));
+          });
           continue;
         }
-        all.addAll(Golden.analyze(analyzer, layerPath, file).packages());
+        all.addAll(found.packages());
       }
     }
     assertThat(asDpkgQuery(all))
         .containsExactlyInAnyOrderElementsOf(installed(Golden.resource("dpkg/distroless/dpkg-query.txt")));
     Golden.assertMatches(Golden.resource("dpkg/distroless/expected.json"), all);
+  }
+
+  @Test
+  void fileListsNameTheirPackageAndKeepOnlyPathsThatCanHoldLanguagePackages() throws IOException {
+    String list = "/.\n/usr\n/usr/lib/python3/dist-packages/requests-2.28.1.egg-info\n"
+        + "/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO\n/usr/share/doc/python3-requests/copyright\n"
+        + "/usr/share/java/log4j-core.jar\n/etc/ssl/openssl.cnf\n";
+    FileFindings f = analyzer.analyze("var/lib/dpkg/info/python3-requests.list",
+        new ByteArrayInputStream(list.getBytes(StandardCharsets.UTF_8)), list.length()).get(0);
+    assertThat(f.packages()).isEmpty();
+    assertThat(f.owned()).singleElement().satisfies(o -> {
+      assertThat(o.ownerKey()).isEqualTo("deb/python3-requests/");
+      assertThat(o.paths()).containsExactly("usr", "usr/lib/python3/dist-packages/requests-2.28.1.egg-info",
+          "usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO", "usr/share/java/log4j-core.jar");
+    });
+    FileFindings multiArch = analyzer.analyze("var/lib/dpkg/info/libc6:amd64.list",
+        new ByteArrayInputStream("/usr/lib/x86_64-linux-gnu/libc.so.6\n".getBytes(StandardCharsets.UTF_8)), 36).get(0);
+    assertThat(multiArch.owned().get(0).ownerKey()).isEqualTo("deb/libc6/amd64");
+    assertThatThrownBy(() -> analyzer.analyze("var/lib/dpkg/status.d/x.md5sums",
+        new ByteArrayInputStream("no separator\n".getBytes(StandardCharsets.UTF_8)), 13))
+        .isInstanceOf(AnalysisException.class).hasMessageContaining("status.d/x.md5sums: line 1 (offset 0)");
   }
 
   @Test

@@ -99,6 +99,17 @@ class RpmAnalyzerTest {
   }
 
   @Test
+  void everyFormatReportsTheFilesEachPackageInstalled() throws IOException {
+    for (String[] db : new String[][] {{"var/lib/rpm/rpmdb.sqlite", "rpm/sqlite/rpmdb.sqlite"},
+        {"var/lib/rpm/Packages", "rpm/bdb/Packages"}, {"usr/lib/sysimage/rpm/Packages.db", "rpm/ndb/Packages.db"}}) {
+      FileFindings findings = Golden.analyze(analyzer, db[0], Golden.resource(db[1]));
+      assertThat(findings.owned()).as(db[1]).extracting(o -> o.ownerKey() + " " + o.paths()).contains(
+          "rpm/openssl-mini/x86_64 [usr/bin/openssl-mini]", "rpm/openssl-mini-libs/x86_64 [usr/lib64/libssl-mini.so]",
+          "rpm/epoch-lib/x86_64 [usr/lib/epoch-lib/data]", "rpm/hello-tool/x86_64 [usr/share/hello-tool/README]");
+    }
+  }
+
+  @Test
   void purlsVersionsAndSources() throws IOException {
     List<Package> packages = analyze("var/lib/rpm/rpmdb.sqlite", Golden.resource("rpm/sqlite/rpmdb.sqlite"));
     assertThat(packages).extracting(Package::name).doesNotContain("gpg-pubkey");

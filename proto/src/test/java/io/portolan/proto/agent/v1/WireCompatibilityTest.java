@@ -79,6 +79,27 @@ class WireCompatibilityTest {
     assertThat(AgentMessage.parseFrom(golden("scan-update.bin", scanUpdateV1()))).isEqualTo(scanUpdateV1());
   }
 
+  /** A layer unit as agents with language analyzers write it: a jar's package and a dpkg file list. */
+  static AgentMessage layerInventoryWithOwnedFiles() {
+    return AgentMessage.newBuilder().setSeq(43).setLayerInventory(LayerInventory.newBuilder()
+        .setRef(LayerRef.newBuilder().setDiffId("sha256:" + "e".repeat(64)).setAnalyzer("dpkg").setAnalyzerVersion(2))
+        .addFiles(FileFindings.newBuilder().setPath("var/lib/dpkg/info/python3-requests.list")
+            .addOwned(OwnedFiles.newBuilder().setType("deb").setName("python3-requests")
+                .addPaths("usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO")))
+        .addFiles(FileFindings.newBuilder().setPath("app/app.jar").addPackages(Package.newBuilder().setType("maven")
+            .setName("org.apache.logging.log4j:log4j-core").setVersion("2.14.1")
+            .setPurl("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")
+            .putProperties("path", "app/app.jar!/BOOT-INF/lib/log4j-core-2.14.1.jar")))
+        .setSizeBytes(4096))
+        .build();
+  }
+
+  @Test
+  void layerInventoryWithOwnedFilesStillDecodes() throws IOException {
+    assertThat(AgentMessage.parseFrom(golden("layer-inventory-owned.bin", layerInventoryWithOwnedFiles())))
+        .isEqualTo(layerInventoryWithOwnedFiles());
+  }
+
   @Test
   void helloWrittenByV1StillDecodes() throws IOException {
     assertThat(AgentMessage.parseFrom(golden("hello.bin", helloV1()))).isEqualTo(helloV1());
