@@ -145,7 +145,8 @@ public final class RestApi {
     e.add(new Endpoint(PREFIX + "/images/{id}/packages",
         "Packages of an image, each with the layer that last added or changed it",
         List.of(path("id", "Image ID or unique prefix"), query("search", "Package or source name substring"),
-            query("type", "purl type: deb, apk, rpm, maven, npm, pypi..."),
+            query("type", "purl type (deb, apk, rpm, maven, npm, pypi, golang, gem, cargo, composer, nuget, generic),"
+                + " or os / language for all of either kind"),
             query("layer", "Only packages of this layer: diff ID or index from 0"), PAGE, SIZE),
         pageOf(PackageView.class),
         r -> store.imagePackages(imageId(r.path("id")),
@@ -189,7 +190,7 @@ public final class RestApi {
         version);
     var entries = store.allImagePackages(imageId).stream()
         .map(p -> new CycloneDxSbom.Entry(p.type(), p.name(), p.version(), p.purl(), p.license(), p.sourceName(),
-            p.sourceVersion(), p.architecture(), p.diffId(), p.path()))
+            p.sourceVersion(), p.architecture(), p.diffId(), p.path(), p.properties(), p.languagePurls()))
         .toList();
     return new RawBody("application/vnd.cyclonedx+json; version=1.6", CycloneDxSbom.json(subject, entries));
   }

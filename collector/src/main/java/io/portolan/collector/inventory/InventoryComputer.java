@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Builds an image's inventory in the collector from the layer units it already stores: the same
@@ -78,8 +79,12 @@ public final class InventoryComputer {
       boolean distroPackage = DISTRO_TYPES.contains(p.type()) && os.isPresent();
       String distro = distroPackage ? Purls.distroQualifier(os.get()) : "";
       String purl = distroPackage ? withDistro(p.purl(), os.get()) : p.purl();
+      Map<String, String> properties = new TreeMap<>(p.properties());
+      properties.remove("path"); // the row's path already says where the package is
+      if (DISTRO_TYPES.contains(p.type())) properties.clear(); // database bookkeeping, kept in the layer unit
       packages.add(new PackageRow(p.type(), p.name(), p.version(), p.architecture(), p.sourceName(),
-          p.sourceVersion(), distro, p.license(), purl, ip.path(), ip.diffId()));
+          p.sourceVersion(), distro, p.license(), purl, ip.location(), ip.diffId(), properties,
+          ip.linked().stream().map(Package::purl).filter(u -> !u.isEmpty()).distinct().toList()));
     }
     List<LayerChangeRow> layers = new ArrayList<>();
     for (int i = 0; i < inv.layers().size(); i++) {

@@ -381,7 +381,7 @@ public final class MatchService implements AutoCloseable {
   private Map<Long, List<FindingRow>> matchAll(List<PackageKey> packages) {
     Matcher m = matcher;
     Map<Long, List<FindingRow>> out = new ConcurrentHashMap<>();
-    packages.parallelStream().forEach(p -> out.put(p.id(), rows(m.match(installed(p)))));
+    packages.parallelStream().forEach(p -> out.put(p.id(), matchable(p) ? rows(m.match(installed(p))) : List.of()));
     return out;
   }
 
@@ -598,6 +598,15 @@ public final class MatchService implements AutoCloseable {
 
   private static String nonNull(String s) {
     return s == null ? "" : s;
+  }
+
+  /**
+   * Whether a stored package can be matched at all. A language package without a version (a jar
+   * nothing identifies, a Go module built from a local directory) would compare as older than
+   * every fix: it matches nothing rather than everything.
+   */
+  static boolean matchable(PackageKey p) {
+    return DISTRO_TYPES.contains(p.type()) || !p.version().isEmpty();
   }
 
   /** A stored package as matching sees it: its distro namespace, or its language name from the purl. */

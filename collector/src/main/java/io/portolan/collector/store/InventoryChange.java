@@ -2,6 +2,7 @@ package io.portolan.collector.store;
 
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,10 +43,24 @@ public sealed interface InventoryChange {
 
   /**
    * One package of an image: its identity ({@code distro} like "debian-12" scopes distro packages),
-   * the file that records it and the layer that last added or changed it.
+   * where it is (the file that records it, or inside it for a nested archive) and the layer that
+   * last added or changed it. {@code properties} are what the analyzer recorded about this copy of
+   * a language package; {@code languagePurls} the language packages an OS package ships.
    */
   record PackageRow(String type, String name, String version, String architecture, String sourceName,
-      String sourceVersion, String distro, String license, String purl, String path, String diffId) {
+      String sourceVersion, String distro, String license, String purl, String path, String diffId,
+      Map<String, String> properties, List<String> languagePurls) {
+    public PackageRow {
+      properties = Map.copyOf(properties);
+      languagePurls = List.copyOf(languagePurls);
+    }
+
+    public PackageRow(String type, String name, String version, String architecture, String sourceName,
+        String sourceVersion, String distro, String license, String purl, String path, String diffId) {
+      this(type, name, version, architecture, sourceName, sourceVersion, distro, license, purl, path, diffId,
+          Map.of(), List.of());
+    }
+
     /** The fleet-wide identity of the package, shared by every image that has it. */
     public String key() {
       return String.join("|", type, name, version, architecture, distro, sourceName, sourceVersion, purl);

@@ -40,11 +40,20 @@ public interface InventoryStore {
   record LayerView(int index, String diffId, long sizeBytes, Instant created, String createdBy, boolean emptyLayer,
       int added, int changed, int removed) {}
 
-  /** A package of an image and the layer that last added or changed it. */
+  /**
+   * A package of an image and the layer that last added or changed it. {@code path} is where it is
+   * ({@code app.jar!/BOOT-INF/lib/x.jar} for a nested archive); {@code properties} what its analyzer
+   * recorded (a jar's {@code identity}, {@code confidence} and {@code sha1}, a lock file's {@code
+   * dev}); {@code languagePurls} the language packages an OS package ships.
+   */
   record PackageView(String type, String name, String version, String architecture, String sourceName,
-      String sourceVersion, String distro, String license, String purl, String path, String diffId, int layerIndex) {}
+      String sourceVersion, String distro, String license, String purl, String path, String diffId, int layerIndex,
+      Map<String, String> properties, List<String> languagePurls) {}
 
-  /** Filters of the packages tab: a name substring, a purl type, a layer (diff ID or index). */
+  /**
+   * Filters of the packages tab: a name substring, a purl type (or {@code os} / {@code language}
+   * for every OS or every language type), a layer (diff ID or index).
+   */
   record PackageQuery(Optional<String> search, Optional<String> type, Optional<String> layer, PageRequest page) {}
 
   /** Where an image's inventory stands: COMPLETE, PARTIAL (some layers failed) or FAILED. */

@@ -857,15 +857,117 @@ public abstract class StoreContract implements ScanStoreContract {
   }
 
   private void writeFeed(List<io.portolan.vuln.advisory.Advisory> advisories, List<String> deletes) {
+    writeFeed("debian", "DEBIAN_TRACKER", advisories, deletes);
+  }
+
+  private void writeFeed(String feed, String kind, List<io.portolan.vuln.advisory.Advisory> advisories,
+      List<String> deletes) {
     List<VulnerabilityStore.StoredAdvisory> rows = new ArrayList<>();
     for (var a : advisories) {
       byte[] body = io.portolan.collector.advisory.AdvisoryCodec.encode(a);
-      rows.add(new VulnerabilityStore.StoredAdvisory("debian", a.id(),
+      rows.add(new VulnerabilityStore.StoredAdvisory(feed, a.id(),
           io.portolan.vuln.match.AdvisoryIndex.canonicalId(a), io.portolan.collector.advisory.AdvisoryCodec.hash(body),
           a.withdrawn(), a.modified(), body, io.portolan.collector.advisory.AdvisoryCodec.ids(a)));
     }
-    store.writeAdvisories("debian", rows, deletes, new VulnerabilityStore.FeedStatus("debian", "DEBIAN_TRACKER",
+    store.writeAdvisories(feed, rows, deletes, new VulnerabilityStore.FeedStatus(feed, kind,
         "test", "", "", T0, T0, T0, advisories.size(), ""));
+  }
+
+  /** The real GHSA records copied into src/test/resources/vulndata (see its PROVENANCE.tsv). */
+  private static List<io.portolan.vuln.advisory.Advisory> ghsa(String... ids) throws java.io.IOException {
+    List<io.portolan.vuln.advisory.Advisory> out = new ArrayList<>();
+    var parser = new io.portolan.vuln.advisory.OsvParser();
+    for (String id : ids) {
+      try (var in = StoreContract.class.getResourceAsStream("/vulndata/osv/ghsa/" + id + ".json")) {
+        assertThat(in).as("test resource vulndata/osv/ghsa/" + id + ".json").isNotNull();
+        parser.parse(io.portolan.vuln.advisory.FeedSnapshots.ofBytes(id + ".json", in.readAllBytes()), out::add,
+            problem -> { throw new AssertionError(problem); });
+      }
+    }
+    return out;
+  }
+
+  private static InventoryChange.PackageRow language(String type, String name, String version, String purl,
+      String path, String diffId, Map<String, String> properties) {
+    return new InventoryChange.PackageRow(type, name, version, "", "", "", "", "", purl, path, diffId, properties,
+        List.of());
+  }
+
+  @Test
+  void languagePackagesAreStoredFilteredAndMatchedThroughOsvWithTheirEcosystemsOrder() throws Exception {
+    register("agent-1");
+    ImageFacts app = image("c3", "app:2");
+    String base = app.layerDiffIds().get(0);
+    String top = app.layerDiffIds().get(1);
+    String fat = "app/app.jar";
+    var requestsDeb = new InventoryChange.PackageRow("deb", "python3-requests", "2.28.1+dfsg-1", "all", "requests",
+        "2.28.1+dfsg-1", "debian-12", "", "pkg:deb/debian/python3-requests@2.28.1%2Bdfsg-1?arch=all&distro=debian-12",
+        "var/lib/dpkg/status", base, Map.of(), List.of("pkg:pypi/requests@2.28.1"));
+    List<InventoryChange.PackageRow> packages = List.of(requestsDeb,
+        language("maven", "org.apache.logging.log4j:log4j-core", "2.14.1",
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", fat + "!/BOOT-INF/lib/log4j-core-2.14.1.jar", top,
+            Map.of("identity", "pom.properties", "sha1", "9141212b8507ab50a45525b545b39d224614528b")),
+        language("maven", "com.fasterxml.jackson.core:jackson-databind", "2.13.0",
+            "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.0", fat + "!/BOOT-INF/lib/jackson-databind.jar",
+            top, Map.of("identity", "pom.properties")),
+        language("maven", "org.apache.commons:commons-text", "1.9", "pkg:maven/org.apache.commons/commons-text@1.9",
+            "opt/lib/commons-text-1.9.jar", top, Map.of("identity", "manifest", "confidence", "medium")),
+        // Named by its file name only: no group, no purl, so it cannot match log4j's advisories.
+        language("maven", "log4j-core", "2.14.1", "", "opt/legacy/log4j-core-2.14.1.jar", top,
+            Map.of("identity", "filename", "confidence", "low")),
+        // Nothing identifies it: a file, no version.
+        language("maven", "mystery.jar", "", "", "opt/legacy/mystery.jar", top, Map.of("identity", "unidentified")),
+        language("npm", "lodash", "4.17.20", "pkg:npm/lodash@4.17.20", "app/node_modules/lodash/package.json", top,
+            Map.of()),
+        language("npm", "lodash", "4.17.21", "pkg:npm/lodash@4.17.21", "tool/node_modules/lodash/package.json", top,
+            Map.of()),
+        language("pypi", "requests", "2.31.0", "pkg:pypi/requests@2.31.0",
+            "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA", top, Map.of()));
+    store.ingest(List.of(new IngestBatch("agent-1", Optional.empty(), List.of(new HostChange.ImageUpserted(app)),
+        List.of(inventoryOf(app, "fp-lang", packages)), 1)), T0);
+
+    // The packages view: type filters, nested locations, properties and the OS package's language identity.
+    var maven = store.imagePackages(app.id(), new InventoryStore.PackageQuery(Optional.empty(), Optional.of("maven"),
+        Optional.empty(), PageRequest.FIRST));
+    assertThat(maven.total()).isEqualTo(5);
+    assertThat(maven.items()).filteredOn(p -> p.name().endsWith("log4j-core") && !p.purl().isEmpty()).singleElement()
+        .satisfies(p -> {
+          assertThat(p.path()).isEqualTo(fat + "!/BOOT-INF/lib/log4j-core-2.14.1.jar");
+          assertThat(p.layerIndex()).isEqualTo(1);
+          assertThat(p.properties()).containsEntry("sha1", "9141212b8507ab50a45525b545b39d224614528b");
+        });
+    assertThat(store.imagePackages(app.id(), new InventoryStore.PackageQuery(Optional.empty(), Optional.of("language"),
+        Optional.empty(), PageRequest.FIRST)).total()).isEqualTo(8);
+    assertThat(store.imagePackages(app.id(), new InventoryStore.PackageQuery(Optional.empty(), Optional.of("os"),
+        Optional.empty(), PageRequest.FIRST)).items()).singleElement().satisfies(p -> {
+          assertThat(p.name()).isEqualTo("python3-requests");
+          assertThat(p.languagePurls()).containsExactly("pkg:pypi/requests@2.28.1");
+          assertThat(p.properties()).isEmpty();
+        });
+
+    writeFeed("osv-ghsa", "OSV", ghsa("GHSA-jfh8-c2jp-5v3q", "GHSA-7rjr-3q55-vv33", "GHSA-57j2-w4cx-62h2",
+        "GHSA-599f-7c49-w659", "GHSA-35jh-r3h4-6jhm", "GHSA-j8r2-6x86-q33q"), List.of());
+    try (var match = new io.portolan.collector.match.MatchService(store, java.time.Clock.systemUTC(),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+      match.start(Map.of("osv-ghsa", false)).get();
+      match.inventoriesChanged(List.of(app.id()));
+      match.awaitIdle();
+
+      var findings = store.imageFindings(app.id());
+      assertThat(findings).extracting(f -> f.packageName() + "@" + f.version() + " " + f.finding().vulnId()
+              + " fixed in " + f.finding().fixedVersion() + " layer " + f.layerIndex())
+          .containsExactlyInAnyOrder(
+              "org.apache.logging.log4j:log4j-core@2.14.1 CVE-2021-44228 fixed in 2.15.0 layer 1",
+              "org.apache.logging.log4j:log4j-core@2.14.1 CVE-2021-45046 fixed in 2.16.0 layer 1",
+              "com.fasterxml.jackson.core:jackson-databind@2.13.0 CVE-2020-36518 fixed in 2.13.2.1 layer 1",
+              "org.apache.commons:commons-text@1.9 CVE-2022-42889 fixed in 1.10.0 layer 1",
+              "lodash@4.17.20 CVE-2021-23337 fixed in 4.17.21 layer 1");
+      var log4shell = findings.stream().filter(f -> f.finding().vulnId().equals("CVE-2021-44228")).findFirst()
+          .orElseThrow().finding();
+      assertThat(log4shell.aliases()).contains("GHSA-jfh8-c2jp-5v3q");
+      assertThat(log4shell.severity()).isEqualTo("CRITICAL");
+      assertThat(store.impact("CVE-2021-44228", T0.minusSeconds(60), 10).imageCount()).isEqualTo(1);
+    }
   }
 
   private static InventoryChange.PackageRow deb(String name, String version, String source, String sourceVersion,

@@ -84,15 +84,18 @@ final class InventoryJdbc {
       }
     }
     try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO image_packages (image_id, package_id, path, diff_id) VALUES (?, ?, ?, ?)")) {
+        "INSERT INTO image_packages (image_id, package_id, path, diff_id, properties, language_purls)"
+            + " VALUES (?, ?, ?, ?, ?, ?)")) {
       Set<String> seen = new HashSet<>();
       for (PackageRow p : image.packages()) {
         long id = ids.get(p.key());
         if (!seen.add(id + "|" + p.path())) continue;
         ps.setString(1, image.imageId());
         ps.setLong(2, id);
-        ps.setString(3, p.path());
+        ps.setString(3, truncate(p.path(), 1024));
         ps.setString(4, p.diffId());
+        ps.setString(5, p.properties().isEmpty() ? "" : json(new java.util.TreeMap<>(p.properties())));
+        ps.setString(6, p.languagePurls().isEmpty() ? "" : json(p.languagePurls()));
         ps.addBatch();
       }
       ps.executeBatch();
@@ -319,8 +322,14 @@ final class InventoryJdbc {
       args.add(like);
     });
     q.type().ifPresent(t -> {
-      where.append(" AND p.type = ?");
-      args.add(t);
+      switch (t) {
+        case "os" -> where.append(" AND p.type IN ('deb', 'apk', 'rpm')");
+        case "language" -> where.append(" AND p.type NOT IN ('deb', 'apk', 'rpm')");
+        default -> {
+          where.append(" AND p.type = ?");
+          args.add(t);
+        }
+      }
     });
     List<String> diffIds = imageDiffIds(c, imageId);
     if (q.layer().isPresent()) {
@@ -339,7 +348,8 @@ final class InventoryJdbc {
       }
     }
     List<PackageView> items = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT p.*, ip.path, ip.diff_id" + where
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.*, ip.path, ip.diff_id, ip.properties, ip.language_purls"
+        + where
         + " ORDER BY p.name, p.version, p.architecture, ip.path LIMIT ? OFFSET ?")) {
       List<Object> paged = new ArrayList<>(args);
       paged.add(q.page().size());
@@ -355,7 +365,8 @@ final class InventoryJdbc {
   List<PackageView> allPackages(Connection c, String imageId) throws SQLException {
     List<String> diffIds = imageDiffIds(c, imageId);
     List<PackageView> items = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement("SELECT p.*, ip.path, ip.diff_id FROM image_packages ip"
+    try (PreparedStatement ps = c.prepareStatement("SELECT p.*, ip.path, ip.diff_id, ip.properties, ip.language_purls"
+        + " FROM image_packages ip"
         + " JOIN packages p ON p.id = ip.package_id WHERE ip.image_id = ? ORDER BY p.type, p.name, p.version, ip.path")) {
       ps.setString(1, imageId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -381,7 +392,12 @@ final class InventoryJdbc {
     return new PackageView(rs.getString("type"), rs.getString("name"), rs.getString("version"),
         rs.getString("architecture"), rs.getString("source_name"), rs.getString("source_version"),
         rs.getString("distro"), rs.getString("license"), rs.getString("purl"), rs.getString("path"), diffId,
-        diffIds.indexOf(diffId));
+        diffIds.indexOf(diffId), emptyOr(rs.getString("properties"), Columns::stringMap, Map.of()),
+        emptyOr(rs.getString("language_purls"), Columns::strings, List.of()));
+  }
+
+  private static <T> T emptyOr(String json, java.util.function.Function<String, T> read, T empty) {
+    return json == null || json.isEmpty() ? empty : read.apply(json);
   }
 
   private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
