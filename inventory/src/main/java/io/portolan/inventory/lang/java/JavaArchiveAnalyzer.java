@@ -2,34 +2,35 @@ package io.portolan.inventory.lang.java;
 
 import io.portolan.inventory.analyzer.AnalysisException;
 import io.portolan.inventory.analyzer.Analyzer;
+import io.portolan.inventory.analyzer.BoundedInput;
 import io.portolan.inventory.analyzer.FileFindings;
 import io.portolan.inventory.analyzer.Package;
 import io.portolan.inventory.purl.Purls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
 
 /**
  * Reports the Maven packages in Java archives ({@code .jar}, {@code .war}, {@code .ear}, {@code
  * .jpi}, {@code .hpi}) and in the archives nested inside them (Spring Boot {@code BOOT-INF/lib},
- * {@code WEB-INF/lib}, jars in jars), all found in one pass over the layer's stream.
+ * {@code WEB-INF/lib}, jars in jars).
  *
  * <p>Each archive, top-level or nested, is identified by the first of: every {@code
  * META-INF/maven/**}{@code /pom.properties} in it (a shaded jar reports each); its manifest (see
@@ -37,29 +38,33 @@ import java.util.zip.ZipInputStream;
  * confidence=low}). An archive none of these identify is reported as {@code identity=unidentified}
  * with its file name as name, no version and no purl, so that nothing can match it.
  *
- * <p>Nested archives are never buffered: the inner {@link ZipInputStream} reads straight from the
- * outer one's entry, so memory stays at a few buffers per nesting level whatever the sizes.
- * Limits bound the work instead: nesting depth, the inflated size of one nested archive, and the
- * bytes inflated for one top-level file, which is what stops a zip bomb (counted as inflated, not
- * as declared). A nested archive that is too deep, too large or corrupt is reported with a {@code
- * problem} property, identified as far as it was read, and the rest of the outer archive is still
- * reported. A corrupt top-level file is an {@link AnalysisException}.
+ * <p>Cost: an archive is read through its central directory ({@link ZipDirectory}): the directory,
+ * then only {@code pom.properties}, the manifest and nested archives. A stored nested archive (how
+ * Spring Boot writes {@code BOOT-INF/lib}) is read in place; a deflated one is inflated into memory,
+ * bounded; of the manifest only the start is inflated. On overlay2 the file is never read whole.
+ * The SHA-1 of an archive (over its raw bytes) is computed only where it serves: to look up archives
+ * that neither {@code pom.properties} nor the manifest identify when a table is loaded, and for
+ * unidentified ones, so that someone (or a table imported later) can say what they are. Hashing
+ * every jar would cost more than reading them: about 1.4 s per 150 MB on the CLI's C1-only JIT.
  *
- * <p>Cost: each archive is streamed once and hashed once. Only {@code pom.properties}, the
- * manifest and nested archives are kept or parsed, but every other entry is still inflated to be
- * skipped, because {@code ZipInputStream} cannot skip compressed bytes (and most jars write their
- * sizes only after the data). Inflation is most of the time spent.
+ * <p>Limits bound the work: nesting depth, the size of one nested archive, and the bytes inflated
+ * for one top-level file (counted as inflated, not as declared, so a lying directory cannot pass).
+ * A nested archive that is too deep, too large or corrupt is reported with a {@code problem}
+ * property, identified as far as possible, and the rest of the outer archive is still reported. A
+ * corrupt top-level file, or a spent budget, is an {@link AnalysisException}.
  */
 public final class JavaArchiveAnalyzer implements Analyzer {
   public static final String NAME = "java-archive";
-  private static final byte[] LOCAL_HEADER = {'P', 'K', 3, 4};
-  private static final byte[] EMPTY_ARCHIVE = {'P', 'K', 5, 6};
-  private static final int MAX_LAUNCH_SCRIPT = 1024 * 1024;
-  private static final int BUFFER = 32 * 1024;
+  private static final int VERSION = 2;
+  /** A top-level archive read from a stream is kept in memory up to this size, else spooled to a file. */
+  private static final long IN_MEMORY_BYTES = 64L * 1024 * 1024;
+  private static final String MANIFEST = "META-INF/MANIFEST.MF";
+  /** A manifest's main section is a few hundred bytes; this much of the start of one is read. */
+  private static final int MANIFEST_MAIN_SECTION_BYTES = 64 * 1024;
 
   /**
    * @param maxDepth nesting levels read below the top-level archive
-   * @param maxNestedBytes inflated size above which a nested archive is reported, not read
+   * @param maxNestedBytes size above which a nested archive is reported, not read
    * @param maxInflatedBytes bytes inflated, at every level, for one top-level file
    * @param maxMetadataBytes size of a {@code pom.properties} or manifest read into memory
    */
@@ -88,9 +93,13 @@ public final class JavaArchiveAnalyzer implements Analyzer {
     return NAME;
   }
 
+  /**
+   * The analyzer's version, and with a SHA-1 table the table's fingerprint too: another table
+   * identifies other jars, so findings cached under one must not be reused under another.
+   */
   @Override
   public int version() {
-    return 1;
+    return index.size() == 0 ? VERSION : VERSION * 1_000_000 + Math.floorMod(index.fingerprint(), 1_000_000);
   }
 
   @Override
@@ -99,14 +108,37 @@ public final class JavaArchiveAnalyzer implements Analyzer {
   }
 
   @Override
+  public boolean randomAccess() {
+    return true;
+  }
+
+  @Override
   public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
+    if (size <= IN_MEMORY_BYTES) {
+      byte[] data = BoundedInput.readAll(path, content, size, IN_MEMORY_BYTES);
+      return analyze(path, ArchiveSource.of(data));
+    }
+    Path spool = BoundedInput.spool(path, content, size, maxFileBytes(), Path.of(System.getProperty("java.io.tmpdir")));
+    try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.READ)) {
+      return analyze(path, ArchiveSource.of(channel, channel.size()));
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+
+  @Override
+  public List<FileFindings> analyze(String path, SeekableByteChannel content, long size) throws IOException {
+    return analyze(path, ArchiveSource.of(content, size));
+  }
+
+  private List<FileFindings> analyze(String path, ArchiveSource source) throws IOException {
     Scan scan = new Scan(path);
     try {
-      scan.archive(content, new Found(path), 0);
+      scan.archive(source, new Found(path, source), 0);
     } catch (AnalysisException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      // RuntimeException too: a malformed header can make java.util.zip throw unchecked ones.
+      // RuntimeException too: a malformed manifest or properties file can throw unchecked ones.
       String at = scan.entry().isEmpty() ? "" : " (at entry " + scan.entry() + ")";
       throw new AnalysisException(path + ": corrupt archive" + at + ": " + e.getMessage(), e);
     }
@@ -119,20 +151,19 @@ public final class JavaArchiveAnalyzer implements Analyzer {
   private final class Found {
     final String chain;
     final List<Gav> poms = new ArrayList<>();
-    Attributes manifest;
-    String sha1 = "";
     final List<String> problems = new ArrayList<>();
+    /** The archive's bytes, for its SHA-1 when it comes to that; null when they cannot be trusted. */
+    ArchiveSource source;
+    Attributes manifest;
 
-    Found(String chain) {
+    Found(String chain, ArchiveSource source) {
       this.chain = chain;
+      this.source = source;
     }
 
-    void report(List<Package> out) {
+    void report(List<Package> out) throws IOException {
       Map<String, String> base = new LinkedHashMap<>();
       base.put("path", chain);
-      if (!sha1.isEmpty()) {
-        base.put("sha1", sha1);
-      }
       if (!problems.isEmpty()) {
         base.put("problem", String.join("; ", problems));
       }
@@ -150,10 +181,14 @@ public final class JavaArchiveAnalyzer implements Analyzer {
         out.add(pkg(gav.get(), vendor, base, "manifest"));
         return;
       }
-      gav = sha1.isEmpty() ? Optional.empty() : index.find(sha1);
-      if (gav.isPresent()) {
-        out.add(pkg(gav.get(), vendor, base, "sha1"));
-        return;
+      if (source != null && index.size() > 0) {
+        String sha1 = sha1(source);
+        base.put("sha1", sha1);
+        gav = index.find(sha1);
+        if (gav.isPresent()) {
+          out.add(pkg(gav.get(), vendor, base, "sha1"));
+          return;
+        }
       }
       gav = ArchiveIdentity.fromFileName(chain);
       if (gav.isPresent()) {
@@ -161,7 +196,11 @@ public final class JavaArchiveAnalyzer implements Analyzer {
         out.add(pkg(gav.get(), vendor, base, "filename"));
         return;
       }
-      // The file name is a label for people; with no version and no purl nothing can match it.
+      // The file name is a label for people; with no version and no purl nothing can match it. The
+      // SHA-1 is what lets them (or a SHA-1 table imported later) say what it is.
+      if (source != null && !base.containsKey("sha1")) {
+        base.put("sha1", sha1(source));
+      }
       base.put("identity", "unidentified");
       String file = chain.substring(chain.lastIndexOf('/') + 1);
       out.add(new Package("maven", file, "", "", "", "", "", vendor, "", base));
@@ -189,10 +228,6 @@ public final class JavaArchiveAnalyzer implements Analyzer {
   private final class Scan {
     final String file;
     final List<Package> packages = new ArrayList<>();
-    final byte[] scratch = new byte[64 * 1024];
-    final byte[][] buffers = new byte[limits.maxDepth() + 1][];
-    final byte[][] tails = new byte[limits.maxDepth() + 1][];
-    final MessageDigest[] digests = new MessageDigest[limits.maxDepth() + 1];
     long inflated;
     // The entry being read, kept as two references so naming it costs nothing unless it fails.
     Found entryArchive;
@@ -212,127 +247,94 @@ public final class JavaArchiveAnalyzer implements Analyzer {
     }
 
     /**
-     * Reads one archive from {@code source} to its end and reports it into {@link #packages}.
-     * Throws when the archive (or the stream under it) is corrupt; nested archives' own failures
-     * are caught and recorded in {@link #nested}.
+     * Reads one archive and reports it into {@link #packages}. Throws when the archive is
+     * corrupt; nested archives' own failures are caught and recorded in {@link #nested}.
      */
-    void archive(InputStream source, Found found, int depth) throws IOException {
-      ArchiveBytes bytes = new ArchiveBytes(source, buffer(depth), tail(depth), digest(depth));
-      byte[] head = bytes.peek(4);
-      InputStream zipStart = bytes;
-      if (!startsWith(head, LOCAL_HEADER) && !startsWith(head, EMPTY_ARCHIVE)) {
-        if (head.length < 2 || head[0] != '#' || head[1] != '!') {
-          throw new ZipException("not a zip archive");
-        }
-        // Spring Boot's "fully executable" jars start with a shell script before the first entry.
-        skipToLocalHeader(bytes);
-        zipStart = new SequenceInputStream(new ByteArrayInputStream(LOCAL_HEADER), bytes);
-      }
-      try (ZipInputStream zip = new ZipInputStream(zipStart)) {
-        for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-          if (e.isDirectory()) {
-            continue;
+    void archive(ArchiveSource source, Found found, int depth) throws IOException {
+      ZipDirectory directory = ZipDirectory.read(source, JavaArchiveAnalyzer::mayMatter, JavaArchiveAnalyzer::matters);
+      for (ZipDirectory.Entry e : directory.entries()) {
+        entryArchive = found;
+        entryName = e.name();
+        if (ArchiveIdentity.isPomProperties(e.name())) {
+          byte[] data = metadata(directory, e, found);
+          if (data != null) {
+            ArchiveIdentity.fromPomProperties(e.name(), data).ifPresentOrElse(found.poms::add,
+                () -> found.problems.add(e.name() + " has no usable groupId/artifactId/version"));
           }
-          String name = e.getName();
-          entryArchive = found;
-          entryName = name;
-          if (ArchiveIdentity.isPomProperties(name)) {
-            byte[] data = metadata(zip, e, found);
-            if (data != null) {
-              ArchiveIdentity.fromPomProperties(name, data).ifPresentOrElse(found.poms::add,
-                  () -> found.problems.add(name + " has no usable groupId/artifactId/version"));
-            }
-          } else if (name.equalsIgnoreCase("META-INF/MANIFEST.MF")) {
-            byte[] data = metadata(zip, e, found);
-            if (data != null) {
-              manifest(data, found);
-            }
-          } else if (ArchiveIdentity.isArchiveName(name)) {
-            nested(zip, e, found, depth + 1);
-          }
-          skipRest(zip);
-        }
-        entryName = null;
-        bytes.drain();
-        if (!bytes.endsWithCentralDirectoryEnd()) {
-          throw new ZipException("truncated: no end of central directory record after " + bytes.total() + " bytes");
+        } else if (e.name().equalsIgnoreCase(MANIFEST)) {
+          manifest(directory.prefix(e, MANIFEST_MAIN_SECTION_BYTES, this::charge), found);
+        } else {
+          nested(directory, e, found, depth + 1);
         }
       }
-      found.sha1 = bytes.sha1Hex();
+      entryName = null;
       found.report(packages);
     }
 
-    private void nested(ZipInputStream zip, ZipEntry e, Found outer, int depth) throws IOException {
-      Found found = new Found(outer.chain + "!/" + e.getName());
+    private void nested(ZipDirectory outer, ZipDirectory.Entry e, Found outerFound, int depth) throws IOException {
+      Found found = new Found(outerFound.chain + "!/" + e.name(), null);
       if (depth > limits.maxDepth()) {
         found.problems.add("not read: nested deeper than " + limits.maxDepth() + " archives");
         found.report(packages);
         return;
       }
-      if (e.getSize() > limits.maxNestedBytes()) {
-        found.problems.add("not read: " + e.getSize() + " bytes exceeds the " + limits.maxNestedBytes()
-            + "-byte limit for nested archives");
+      try {
+        if (e.size() > limits.maxNestedBytes()) {
+          throw new ZipDirectory.TooLargeException(e.size() + " bytes exceeds the " + limits.maxNestedBytes()
+              + "-byte limit for nested archives");
+        }
+        found.source = e.method() == ZipDirectory.STORED && !e.encrypted() ? outer.stored(e)
+            : ArchiveSource.of(outer.content(e, limits.maxNestedBytes(), this::charge));
+      } catch (ZipDirectory.TooLargeException ex) {
+        found.problems.add((ex.getMessage().startsWith("inflates") ? "not read fully: " : "not read: ")
+            + ex.getMessage());
+        found.report(packages);
+        return;
+      } catch (ZipException ex) {
+        found.problems.add("corrupt: " + ex.getMessage());
         found.report(packages);
         return;
       }
-      NestedEntry in = new NestedEntry(zip);
       try {
-        archive(in, found, depth);
-        entryArchive = outer;
-        entryName = e.getName();
+        archive(found.source, found, depth);
       } catch (InflationLimitException ex) {
         throw ex;
-      } catch (IOException | RuntimeException ex) {
-        boolean tooLarge = ex instanceof NestedTooLargeException t && t.source == in;
-        if (in.outerFailed || (ex instanceof NestedTooLargeException && !tooLarge)) {
-          throw ex;
-        }
-        // Only this nested archive is bad: report what it showed before failing and go on.
-        entryArchive = outer;
-        entryName = e.getName();
-        found.sha1 = "";
-        found.problems.add(tooLarge ? "not read fully: " + ex.getMessage() : "corrupt: " + ex.getMessage());
+      } catch (ZipException | RuntimeException ex) {
+        // Only this nested archive is bad: report what it showed and go on with the outer one.
+        found.source = null;
+        found.problems.add("corrupt: " + ex.getMessage());
         found.report(packages);
       }
+      entryArchive = outerFound;
+      entryName = e.name();
     }
 
     /** A pom.properties or manifest in memory, or null (with a problem noted) when too large. */
-    private byte[] metadata(ZipInputStream zip, ZipEntry e, Found found) throws IOException {
-      int max = limits.maxMetadataBytes();
-      if (e.getSize() <= max) {
-        byte[] data = new byte[e.getSize() >= 0 ? (int) e.getSize() : Math.min(max, 8192)];
-        int n = 0;
-        while (true) {
-          if (n == data.length) {
-            if (n > max) {
-              break;
-            }
-            data = Arrays.copyOf(data, Math.min(max + 1, Math.max(n * 2, 64)));
-          }
-          int k = zip.read(data, n, data.length - n);
-          if (k < 0) {
-            return n == data.length ? data : Arrays.copyOf(data, n);
-          }
-          charge(k);
-          n += k;
+    private byte[] metadata(ZipDirectory directory, ZipDirectory.Entry e, Found found) throws IOException {
+      try {
+        return directory.content(e, limits.maxMetadataBytes(), this::charge);
+      } catch (ZipDirectory.TooLargeException ex) {
+        found.problems.add(e.name() + " larger than " + limits.maxMetadataBytes() + " bytes; not read");
+        return null;
+      }
+    }
+
+    /**
+     * The main section only: it ends at the first empty line, and what follows (one section per
+     * entry, with digests in a signed jar: megabytes for Bouncy Castle) says nothing about identity.
+     */
+    private void manifest(byte[] data, Found found) {
+      int end = data.length;
+      for (int i = 0; i + 1 < data.length; i++) {
+        if (data[i] == '\n' && (data[i + 1] == '\n' || data[i + 1] == '\r' && i + 2 < data.length && data[i + 2] == '\n')) {
+          end = i + 1;
+          break;
         }
       }
-      found.problems.add(e.getName() + " larger than " + max + " bytes; not read");
-      return null;
-    }
-
-    private void manifest(byte[] data, Found found) {
       try {
-        found.manifest = new Manifest(new ByteArrayInputStream(data)).getMainAttributes();
+        found.manifest = new Manifest(new ByteArrayInputStream(data, 0, end)).getMainAttributes();
       } catch (IOException | RuntimeException ex) {
         found.problems.add("META-INF/MANIFEST.MF unreadable: " + ex.getMessage());
-      }
-    }
-
-    /** Inflates and drops what is left of the current entry, counting it against the budget. */
-    private void skipRest(ZipInputStream zip) throws IOException {
-      for (int n; (n = zip.read(scratch, 0, scratch.length)) > 0; ) {
-        charge(n);
       }
     }
 
@@ -343,90 +345,39 @@ public final class JavaArchiveAnalyzer implements Analyzer {
             + " bytes (at entry " + entry() + "); not read further");
       }
     }
+  }
 
-    private void skipToLocalHeader(ArchiveBytes in) throws IOException {
-      int matched = 0;
-      for (int i = 0; i < MAX_LAUNCH_SCRIPT; i++) {
-        int b = in.read();
-        if (b < 0) {
-          break;
-        }
-        matched = b == LOCAL_HEADER[matched] ? matched + 1 : (b == 'P' ? 1 : 0);
-        if (matched == LOCAL_HEADER.length) {
-          return;
-        }
-      }
-      throw new ZipException("not a zip archive: no entry within " + MAX_LAUNCH_SCRIPT + " bytes after a '#!' script");
+  /** Whether an entry name's raw bytes can be one {@link #matters} accepts: a cheap look at its last byte. */
+  private static boolean mayMatter(byte[] b, int offset, int length) {
+    if (length < 4) {
+      return false;
     }
+    int last = b[offset + length - 1] | 0x20;
+    // pom.propertie[s], MANIFEST.M[F], .ja[r] .wa[r] .ea[r], .jp[i] .hp[i]
+    return last == 's' || last == 'f' || last == 'r' || last == 'i';
+  }
 
-    private byte[] buffer(int depth) {
-      if (buffers[depth] == null) {
-        buffers[depth] = new byte[BUFFER];
-      }
-      return buffers[depth];
+  private static boolean matters(String name) {
+    return !name.endsWith("/") && (ArchiveIdentity.isPomProperties(name) || name.equalsIgnoreCase(MANIFEST)
+        || ArchiveIdentity.isArchiveName(name));
+  }
+
+  /** Lowercase hex SHA-1 of every byte of the archive. */
+  private static String sha1(ArchiveSource source) throws IOException {
+    MessageDigest sha1;
+    try {
+      sha1 = MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-1", e);
     }
-
-    private byte[] tail(int depth) {
-      if (tails[depth] == null) {
-        tails[depth] = new byte[ArchiveBytes.TAIL];
-      }
-      return tails[depth];
+    byte[] buffer = new byte[(int) Math.min(256 * 1024, Math.max(1, source.size()))];
+    for (long at = 0; at < source.size(); ) {
+      int n = (int) Math.min(buffer.length, source.size() - at);
+      source.read(at, buffer, 0, n);
+      sha1.update(buffer, 0, n);
+      at += n;
     }
-
-    private MessageDigest digest(int depth) {
-      if (digests[depth] == null) {
-        try {
-          digests[depth] = MessageDigest.getInstance("SHA-1");
-        } catch (NoSuchAlgorithmException e) {
-          throw new IllegalStateException("every Java platform provides SHA-1", e);
-        }
-      }
-      return digests[depth];
-    }
-
-    /**
-     * A nested archive's bytes as its outer archive inflates them: charged to the budget, capped
-     * at {@link Limits#maxNestedBytes}, and marking failures of the outer stream so that a corrupt
-     * outer archive is not mistaken for a corrupt nested one.
-     */
-    private final class NestedEntry extends InputStream {
-      private final ZipInputStream outer;
-      private final byte[] one = new byte[1];
-      private long read;
-      boolean outerFailed;
-
-      NestedEntry(ZipInputStream outer) {
-        this.outer = outer;
-      }
-
-      @Override
-      public int read() throws IOException {
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n;
-        try {
-          n = outer.read(b, off, len);
-        } catch (IOException | RuntimeException e) {
-          outerFailed = true;
-          throw e;
-        }
-        if (n > 0) {
-          charge(n);
-          read += n;
-          if (read > limits.maxNestedBytes()) {
-            throw new NestedTooLargeException(this, "inflates to more than the " + limits.maxNestedBytes()
-                + "-byte limit for nested archives");
-          }
-        }
-        return n;
-      }
-
-      @Override
-      public void close() {}
-    }
+    return java.util.HexFormat.of().formatHex(sha1.digest());
   }
 
   /** The budget for one top-level file is spent; always fails the whole file. */
@@ -434,28 +385,6 @@ public final class JavaArchiveAnalyzer implements Analyzer {
     InflationLimitException(String message) {
       super(message);
     }
-  }
-
-  /** One nested archive outgrew its limit; caught by the level that opened it. */
-  private static final class NestedTooLargeException extends IOException {
-    final transient Object source;
-
-    NestedTooLargeException(Object source, String message) {
-      super(message);
-      this.source = source;
-    }
-  }
-
-  private static boolean startsWith(byte[] head, byte[] prefix) {
-    if (head.length < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (head[i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static String append(String problems, String problem) {

@@ -23,9 +23,30 @@ public final class Sha1Index {
   private static final Sha1Index EMPTY = new Sha1Index(Map.of());
 
   private final Map<String, Gav> bySha1;
+  private final int fingerprint;
 
   private Sha1Index(Map<String, Gav> bySha1) {
     this.bySha1 = bySha1;
+    this.fingerprint = fingerprint(bySha1);
+  }
+
+  /** Same content, same number: what the analyzer's cache key includes, so a new table re-reads jars. */
+  public int fingerprint() {
+    return fingerprint;
+  }
+
+  private static int fingerprint(Map<String, Gav> bySha1) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      for (Map.Entry<String, Gav> e : new java.util.TreeMap<>(bySha1).entrySet()) {
+        Gav g = e.getValue();
+        sha.update((e.getKey() + "\t" + g.group() + ":" + g.artifact() + ":" + g.version() + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+      }
+      return java.nio.ByteBuffer.wrap(sha.digest()).getInt();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-256", e);
+    }
   }
 
   public static Sha1Index empty() {
