@@ -172,4 +172,30 @@ class Overlay2LayerSourceTest {
     assertThat(layer.end).isInstanceOf(LayerEnd.Complete.class);
     assertThat(layer.warnings).singleElement().asString().contains("opaque directories");
   }
+
+  @Test
+  void markersAreFoundInLargeRecordsWhereverTheyFallAndInRawNames() throws IOException {
+    // Thousands of entries (about 2 MB inflated, so markers straddle the reader's buffers), markers among them.
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      names.add("usr/lib/node_modules/pkg" + i + "/index.js");
+      if (i % 700 == 0) names.add("usr/lib/node_modules/pkg" + i + "/.wh.old.js");
+    }
+    names.add("srv/.wh..wh..opq");
+    Path file = root.resolve("tar-split.json.gz");
+    byte[] record = tarSplit(names);
+    // One more entry whose name is not UTF-8, kept base64 in name_raw as tar-split does.
+    java.io.ByteArrayOutputStream extra = new java.io.ByteArrayOutputStream();
+    try (OutputStream gz = new GZIPOutputStream(extra)) {
+      gz.write(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(record)).readAllBytes());
+      byte[] raw = "caf\u00e9/.wh.x".getBytes(StandardCharsets.ISO_8859_1);
+      gz.write(("{\"type\":1,\"name_raw\":\"" + Base64.getEncoder().encodeToString(raw) + "\",\"position\":9}")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    Files.write(file, extra.toByteArray());
+    List<String> found = Overlay2LayerSource.whiteoutNames(file);
+    assertThat(found).containsExactly("usr/lib/node_modules/pkg0/.wh.old.js", "usr/lib/node_modules/pkg700/.wh.old.js",
+        "usr/lib/node_modules/pkg1400/.wh.old.js", "usr/lib/node_modules/pkg2100/.wh.old.js",
+        "usr/lib/node_modules/pkg2800/.wh.old.js", "srv/.wh..wh..opq", "caf\ufffd/.wh.x");
+  }
 }

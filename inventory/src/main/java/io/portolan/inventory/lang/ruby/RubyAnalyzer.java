@@ -73,7 +73,9 @@ public final class RubyAnalyzer implements Analyzer {
 
   @Override
   public boolean wants(String path) {
-    return SPEC_FILE.matcher(path).matches() || path.equals("Gemfile.lock") || path.endsWith("/Gemfile.lock");
+    // endsWith first: the walk asks about every file of an image, and the regex is the slow part.
+    return path.endsWith(".gemspec") && SPEC_FILE.matcher(path).matches() || path.equals("Gemfile.lock")
+        || path.endsWith("/Gemfile.lock");
   }
 
   @Override

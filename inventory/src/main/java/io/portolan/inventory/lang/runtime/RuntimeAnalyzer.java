@@ -75,7 +75,8 @@ public final class RuntimeAnalyzer implements Analyzer {
   @Override
   public boolean wants(String path) {
     return isJdkRelease(path) || path.endsWith("include/node/node_version.h") || isNodeBinary(path)
-        || PATCHLEVEL.matcher(path).matches() || path.equals("go/VERSION") || path.endsWith("/go/VERSION");
+        || path.endsWith("/patchlevel.h") && PATCHLEVEL.matcher(path).matches() || path.equals("go/VERSION")
+        || path.endsWith("/go/VERSION");
   }
 
   private static boolean isJdkRelease(String path) {

@@ -1,0 +1,416 @@
+package io.portolan.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.agent.AgentConfig;
+import io.portolan.agent.cache.AgentState;
+import io.portolan.agent.docker.DockerImages;
+import io.portolan.agent.docker.DockerLayerReader;
+import io.portolan.agent.inventory.InventoryScheduler;
+import io.portolan.agent.inventory.LayerReader;
+import io.portolan.cli.JvmOptions;
+import io.portolan.inventory.Analyzers;
+import io.portolan.inventory.analyzer.Analyzer;
+import io.portolan.inventory.image.FindingsCache;
+import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.layer.Overlay2LayerSource;
+import io.portolan.proto.agent.v1.LayerOffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench lang}: what a language inventory costs, on two images built from real packages:
+ * 300 jars from Maven Central (~160 MB) and ~1,500 npm packages installed by {@code npm ci} of a
+ * committed lock file, each on the debootstrap bookworm base. Measures, in interleaved rounds, a
+ * cold {@code portolan inventory} process through overlay2 (JVM start included) and a warm
+ * re-inventory through the agent's layer cache, and checks first that the inventory finds exactly
+ * what was installed: every {@code pom.properties} identity of every jar, and every installed
+ * {@code package.json} of the npm tree with its path.
+ */
+@Command(name = "lang", mixinStandardHelpOptions = true,
+    description = "Language inventory of a 300-jar image and a 1,500-npm-package image: cold process and warm"
+        + " agent-cache times against their targets.")
+final class LangBench implements Callable<Integer> {
+  private static final double TARGET_COLD_S = 1.5;
+  private static final double TARGET_WARM_MS = 50;
+  private static final String BASE_IMAGE = "portolan-test/debian:bookworm";
+  private static final String JARS_DIR = "opt/app/lib";
+  private static final String NPM_DIR = "srv/app";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--jars-image", defaultValue = "portolan-bench/lang-jars:1", description = "(default: ${DEFAULT-VALUE})")
+  String jarsImage;
+
+  @Option(names = "--npm-image", defaultValue = "portolan-bench/lang-npm:1", description = "(default: ${DEFAULT-VALUE})")
+  String npmImage;
+
+  @Option(names = "--rounds", defaultValue = "5", description = "Interleaved rounds (default: ${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--rebuild", description = "Fetch the packages and build both images again")
+  boolean rebuild;
+
+  @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket")
+  String dockerHost;
+
+  @Option(names = "--cli-classpath",
+      description = "Class path of the measured 'portolan inventory' processes (default: the launcher's)")
+  String cliClasspath;
+
+  private record Offer(long nanos, LayerOffer offer) {}
+
+  /** One image under test, with what the cold checks need. */
+  private record Subject(String label, String image, String id, List<String> diffIds) {}
+
+  private final List<Map<String, Double>> results = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    if (rounds < 1) throw new IllegalStateException("--rounds must be at least 1");
+    if (cliClasspath == null || cliClasspath.isBlank()) cliClasspath = launcherClasspath();
+    Path work = BenchProcess.workDir("lang");
+    // Fetched packages are kept between runs (npm ci of 1,500 packages takes minutes); --rebuild fetches anew.
+    Path cache = Path.of(System.getProperty("user.home"), ".cache", "portolan", "bench-lang");
+    if (rebuild) deleteTree(cache);
+    Path jarsContext = Files.createDirectories(cache.resolve("jars-image"));
+    Path npmContext = Files.createDirectories(cache.resolve("npm-image"));
+    ensureBase();
+    buildJarsImage(work, jarsContext);
+    buildNpmImage(work, npmContext);
+
+    try (DockerImages docker = DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
+      List<Subject> subjects = new ArrayList<>();
+      for (String[] s : new String[][] {{"jars", jarsImage}, {"npm", npmImage}}) {
+        var ref = docker.resolve(s[1]).orElseThrow(() -> new IllegalStateException("image " + s[1] + " is missing"));
+        subjects.add(new Subject(s[0], s[1], ref.id(), ref.diffIds()));
+        System.out.printf("image %s: %s, %.0f MB, %d layers%n", s[1], ref.id(), ref.sizeBytes() / 1e6,
+            ref.diffIds().size());
+      }
+      Path root = docker.overlay2Root().orElseThrow(() -> new IllegalStateException(
+          "overlay2 layers are not readable here (storage driver not overlay2, or not root)"));
+
+      // Correctness first: what was installed, exactly, and nothing else.
+      for (Subject s : subjects) {
+        cli(work, s.label() + "-archive", List.of("inventory", s.image(), "--source", "overlay2", "--format", "json"));
+        JsonNode report = JSON.readTree(work.resolve(s.label() + "-archive.out").toFile());
+        if (s.label().equals("jars")) checkJars(report, jarsContext.resolve("lib"));
+        else checkNpm(report, npmContext.resolve("app"));
+      }
+      cli(work, "help", List.of("inventory", "--help"));
+
+      List<Analyzer> analyzers = Analyzers.all();
+      AtomicReference<CompletableFuture<Offer>> nextOffer = new AtomicReference<>(new CompletableFuture<>());
+      AtomicInteger layerReads = new AtomicInteger();
+      LayerReader overlay2 = new DockerLayerReader(
+          () -> DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION), DockerLayerReader.Mode.OVERLAY2);
+      LayerReader counted = (imageId, diffIds, needed, cancel) -> {
+        layerReads.incrementAndGet();
+        return overlay2.analyze(imageId, diffIds, needed, cancel);
+      };
+      try (AgentState state = AgentState.open(work.resolve("agent-state"));
+          InventoryScheduler scheduler = new InventoryScheduler(state, counted, analyzers,
+              new InventoryScheduler.Settings(1, true, false), m -> {
+                if (m.hasLayerOffer()) nextOffer.get().complete(new Offer(System.nanoTime(), m.getLayerOffer()));
+                return true;
+              }, () -> {})) {
+        for (Subject s : subjects) {
+          int units = s.diffIds().size() * analyzers.size();
+          CompletableFuture<Offer> offer = new CompletableFuture<>();
+          nextOffer.set(offer);
+          long t0 = System.nanoTime();
+          scheduler.imageSeen(s.id(), s.diffIds());
+          Offer cold = awaitOffer(offer, units, "the cold agent inventory of " + s.image());
+          System.out.printf("agent cache filled for %s in process: %.3f s%n", s.label(), (cold.nanos() - t0) / 1e9);
+        }
+        for (int round = 0; round < rounds; round++) {
+          Map<String, Double> r = new LinkedHashMap<>();
+          List<Runnable> steps = new ArrayList<>();
+          for (Subject s : subjects) {
+            int units = s.diffIds().size() * analyzers.size();
+            steps.add(() -> {
+              var run = cli(work, s.label(), List.of("inventory", s.image(), "--source", "overlay2", "--format", "json"));
+              r.put(s.label() + "_cold", run[0]);
+              r.put(s.label() + "_rss_mb", run[1]);
+            });
+            steps.add(() -> r.put(s.label() + "_warm_ms", warm(scheduler, s.id(), nextOffer, layerReads, units)));
+            steps.add(() -> r.put(s.label() + "_analysis", analysis(root, s.diffIds(), analyzers)));
+          }
+          steps.add(() -> r.put("jvm", cli(work, "help", List.of("inventory", "--help"))[0]));
+          for (int i = 0; i < steps.size(); i++) steps.get((i + round) % steps.size()).run();
+          results.add(r);
+          System.out.printf("round %d: jars cold %.2f s (analysis %.2f s), warm %.1f ms | npm cold %.2f s (analysis"
+                  + " %.2f s), warm %.1f ms | jvm+cli start %.2f s%n", round + 1, r.get("jars_cold"),
+              r.get("jars_analysis"), r.get("jars_warm_ms"), r.get("npm_cold"), r.get("npm_analysis"),
+              r.get("npm_warm_ms"), r.get("jvm"));
+        }
+      }
+      summary();
+      return 0;
+    }
+  }
+
+  private void summary() {
+    System.out.println();
+    System.out.printf("=== lang: %d interleaved rounds, medians ===%n", rounds);
+    StringBuilder result = new StringBuilder("RESULT lang");
+    for (String label : List.of("jars", "npm")) {
+      double cold = median(label + "_cold");
+      double warm = median(label + "_warm_ms");
+      System.out.printf("  %-4s cold inventory (process, overlay2)  %6.2f s   target <= %.1f s: %s (%.2fx target);"
+              + " in-process analysis %.2f s, peak RSS %.0f MB%n", label, cold, TARGET_COLD_S,
+          verdict(cold <= TARGET_COLD_S), cold / TARGET_COLD_S, median(label + "_analysis"), max(label + "_rss_mb"));
+      System.out.printf("  %-4s warm re-inventory (agent cache)  %6.1f ms  target <= %.0f ms: %s (%.2fx target)%n",
+          label, warm, TARGET_WARM_MS, verdict(warm <= TARGET_WARM_MS), warm / TARGET_WARM_MS);
+      result.append(String.format(" %s_cold_s=%.3f %s_cold_ratio=%.2f %s_warm_ms=%.1f %s_warm_ratio=%.2f", label, cold,
+          label, cold / TARGET_COLD_S, label, warm, label, warm / TARGET_WARM_MS));
+    }
+    System.out.printf("  JVM start + CLI parse ('inventory --help')  %.2f s%n", median("jvm"));
+    System.out.println(result);
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "MISSED";
+  }
+
+  private double median(String key) {
+    double[] v = results.stream().mapToDouble(r -> r.get(key)).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private double max(String key) {
+    return results.stream().mapToDouble(r -> r.get(key)).max().orElse(0);
+  }
+
+  // ---- the images ----
+
+  private void ensureBase() throws IOException, InterruptedException {
+    if (exitCode(List.of("docker", "image", "inspect", BASE_IMAGE)) == 0) return;
+    Path script = LangFixtures.repositoryRoot().resolve("scripts/build-test-base.sh");
+    Process p = new ProcessBuilder(script.toString(), BASE_IMAGE).inheritIO().start();
+    if (p.waitFor() != 0) throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
+  }
+
+  /** The jars are fetched every run: the correctness check reads what the image should hold from them. */
+  private void buildJarsImage(Path work, Path context) throws Exception {
+    List<String> gavs = LangFixtures.benchmarkJars();
+    long t0 = System.nanoTime();
+    List<Path> jars = LangFixtures.fetchJars(work, gavs, context.resolve("lib"));
+    System.out.printf("fetched %d jars (%.0f MB) in %.0f s%n", jars.size(), size(jars) / 1e6, (System.nanoTime() - t0) / 1e9);
+    build(work, jarsImage, context, "COPY lib /" + JARS_DIR);
+  }
+
+  private void buildNpmImage(Path work, Path context) throws Exception {
+    Path app = context.resolve("app");
+    LangFixtures.npmProject("", app);
+    if (rebuild || exitCode(List.of("docker", "image", "inspect", npmImage)) != 0
+        || !Files.isDirectory(app.resolve("node_modules"))) {
+      long t0 = System.nanoTime();
+      LangFixtures.npmCi(work, app);
+      System.out.printf("npm ci: %d packages in %.0f s%n", LangFixtures.installedNpmPackages(app).size(),
+          (System.nanoTime() - t0) / 1e9);
+    }
+    build(work, npmImage, context, "COPY app /" + NPM_DIR);
+  }
+
+  /** Builds FROM the base with one COPY layer; the classic builder's cache makes a rebuild of the same files free. */
+  private void build(Path work, String tag, Path context, String copy) throws IOException, InterruptedException {
+    Files.writeString(context.resolve("Dockerfile"), "FROM " + BASE_IMAGE + "\n" + copy + "\n");
+    List<String> cmd = new ArrayList<>(List.of("docker", "build", "-q", "-t", tag));
+    if (rebuild) cmd.add("--no-cache");
+    cmd.add(context.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("image-build.log").toFile()));
+    pb.environment().put("DOCKER_BUILDKIT", "0");
+    Process p = pb.start();
+    if (!p.waitFor(1800, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException("docker build of " + tag + " failed; see " + work.resolve("image-build.log"));
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+
+  private static long size(List<Path> files) throws IOException {
+    long total = 0;
+    for (Path f : files) total += Files.size(f);
+    return total;
+  }
+
+  // ---- correctness ----
+
+  /**
+   * Every jar is reported, each at its own path; a jar's pom.properties identities are reported
+   * exactly (no more, no fewer); a jar without one is reported once, with how sure that is.
+   */
+  private static void checkJars(JsonNode report, Path lib) throws IOException {
+    Map<String, Set<String>> reported = new TreeMap<>();
+    Map<String, String> otherIdentity = new TreeMap<>();
+    for (JsonNode p : report.path("packages")) {
+      String path = p.path("path").asText();
+      if (!p.path("type").asText().equals("maven") || !path.startsWith(JARS_DIR + "/")) continue;
+      String file = path.substring(JARS_DIR.length() + 1);
+      if (file.contains("!/")) continue; // nested archives inside a jar: checked by the IT
+      String identity = p.path("properties").path("identity").asText();
+      if (identity.equals("pom.properties")) {
+        reported.computeIfAbsent(file, k -> new TreeSet<>()).add(p.path("name").asText() + ":" + p.path("version").asText());
+      } else {
+        otherIdentity.merge(file, identity, (a, b) -> a + "," + b);
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    int poms = 0;
+    try (var files = Files.list(lib)) {
+      for (Path jar : files.sorted().toList()) {
+        String file = jar.getFileName().toString();
+        Set<String> expected = new TreeSet<>(LangFixtures.pomIdentities(jar));
+        poms += expected.size();
+        if (expected.isEmpty()) {
+          if (!otherIdentity.containsKey(file) || otherIdentity.get(file).contains(",")) {
+            problems.add(file + ": expected once without pom.properties, got " + otherIdentity.get(file));
+          }
+        } else if (!expected.equals(reported.getOrDefault(file, Set.of()))) {
+          problems.add(file + ": expected " + expected + ", got " + reported.get(file));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("the jar inventory is wrong for " + problems.size() + " jars: "
+          + problems.subList(0, Math.min(10, problems.size())));
+    }
+    System.out.printf("jars: all %d pom.properties identities reported exactly, and %d jars without one reported once"
+        + " (%s)%n", poms, otherIdentity.size(), new TreeMap<>(otherIdentity.values().stream()
+            .collect(java.util.stream.Collectors.groupingBy(v -> v, java.util.stream.Collectors.counting()))));
+  }
+
+  /** The reported npm packages are exactly the installed package.json files, name, version and path. */
+  private static void checkNpm(JsonNode report, Path app) throws IOException {
+    Set<String> expected = new TreeSet<>();
+    for (String e : LangFixtures.installedNpmPackages(app)) {
+      int space = e.indexOf(' ');
+      expected.add(e.substring(0, space) + " " + NPM_DIR + "/" + e.substring(space + 1));
+    }
+    Set<String> got = new TreeSet<>();
+    for (JsonNode p : report.path("packages")) {
+      if (p.path("type").asText().equals("npm")) {
+        got.add(p.path("name").asText() + "@" + p.path("version").asText() + " " + p.path("path").asText());
+      }
+    }
+    if (!expected.equals(got)) {
+      Set<String> missing = new TreeSet<>(expected);
+      missing.removeAll(got);
+      Set<String> extra = new TreeSet<>(got);
+      extra.removeAll(expected);
+      throw new IllegalStateException("the npm inventory is wrong: " + missing.size() + " missing "
+          + missing.stream().limit(5).toList() + ", " + extra.size() + " extra " + extra.stream().limit(5).toList());
+    }
+    System.out.printf("npm: all %d installed packages reported with their paths, nothing else%n", expected.size());
+  }
+
+  // ---- the measurements ----
+
+  /** {seconds, peak RSS MB} of one {@code portolan inventory} process as the launcher starts it. */
+  private double[] cli(Path work, String label, List<String> args) {
+    Path out = work.resolve(label + ".out");
+    Path err = work.resolve(label + ".err");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(JvmOptions.forCommand("inventory", cliClasspath, args));
+    cmd.addAll(List.of("-cp", cliClasspath, "io.portolan.cli.Main"));
+    cmd.addAll(args);
+    Process p = null;
+    try {
+      long t0 = System.nanoTime();
+      p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      double hwm = 0;
+      while (!p.waitFor(5, TimeUnit.MILLISECONDS)) {
+        try {
+          hwm = Math.max(hwm, ProcStats.peakRssMb(p.pid()));
+        } catch (RuntimeException e) {
+          // exited between the check and the read
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException("portolan " + String.join(" ", args) + " exited with " + p.exitValue() + ": "
+            + Files.readString(err));
+      }
+      return new double[] {seconds, hwm};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      if (p != null && p.isAlive()) p.destroyForcibly();
+    }
+  }
+
+  /** A re-inventory whose every unit is cached; fails if a layer is read. */
+  private static double warm(InventoryScheduler scheduler, String imageId, AtomicReference<CompletableFuture<Offer>> next,
+      AtomicInteger layerReads, int units) {
+    CompletableFuture<Offer> offer = new CompletableFuture<>();
+    next.set(offer);
+    int readsBefore = layerReads.get();
+    long t0 = System.nanoTime();
+    if (!scheduler.schedule(imageId)) throw new IllegalStateException("the scheduler refused to inventory " + imageId);
+    Offer o = awaitOffer(offer, units, "the warm re-inventory of " + imageId);
+    if (layerReads.get() != readsBefore) throw new IllegalStateException("the warm re-inventory read layers");
+    return (o.nanos() - t0) / 1e6;
+  }
+
+  private static Offer awaitOffer(CompletableFuture<Offer> future, int units, String what) {
+    Offer o;
+    try {
+      o = future.get(10, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " sent no layer offer: " + e, e);
+    }
+    if (o.offer().getLayersCount() != units || o.offer().getErrorsCount() > 0) {
+      throw new IllegalStateException(what + " offered " + o.offer().getLayersCount() + " of " + units
+          + " units, errors " + o.offer().getErrorsList());
+    }
+    return o;
+  }
+
+  /** The CLI's analysis in this process (warm JIT), without JVM start, Docker API or output. */
+  private static double analysis(Path root, List<String> diffIds, List<Analyzer> analyzers) {
+    long t0 = System.nanoTime();
+    LayerAnalysis.Result result = new LayerAnalysis(analyzers, FindingsCache.NONE).run(new Overlay2LayerSource(root, diffIds));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (result.imageError().isPresent() || !result.failures().isEmpty()) {
+      throw new IllegalStateException("in-process analysis failed: " + result.failures());
+    }
+    return seconds;
+  }
+
+  private static String launcherClasspath() {
+    Path root = LangFixtures.repositoryRoot();
+    return root.resolve("cli/target/portolan-cli.jar") + java.io.File.pathSeparator + root.resolve("cli/target/lib") + "/*";
+  }
+
+  private static int exitCode(List<String> cmd) throws IOException, InterruptedException {
+    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+  }
+}
