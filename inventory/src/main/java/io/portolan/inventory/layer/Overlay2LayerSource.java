@@ -297,15 +297,22 @@ public final class Overlay2LayerSource implements LayerSource {
       handler.warning(rel, "directory nesting deeper than " + MAX_DEPTH + "; not walked further");
       return;
     }
-    List<Path> children = new ArrayList<>();
+    // Names are decoded once and sorted as strings: comparing Paths by file name decoded two names
+    // per comparison, which in node_modules (60,000 files) cost more than the system calls.
+    List<Child> children = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      stream.forEach(children::add);
+      for (Path child : stream) {
+        children.add(new Child(child.getFileName().toString(), child));
+      }
     }
-    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-    for (Path child : children) {
-      String path = LayerPaths.join(rel, child.getFileName().toString());
+    children.sort(null);
+    LayerHandler treeWhiteouts = new DedupingHandler(handler, whiteouts, false);
+    for (Child c : children) {
+      // The Path as listed, not one rebuilt from the name: a name that is not valid UTF-8 would not survive.
+      Path child = c.path();
+      String path = LayerPaths.join(rel, c.name());
       progress.next(path);
-      if (Whiteouts.report(path, new DedupingHandler(handler, whiteouts, false))) {
+      if (Whiteouts.report(path, treeWhiteouts)) {
         continue;
       }
       Map<String, Object> attrs = Files.readAttributes(child, "unix:mode,rdev,size", LinkOption.NOFOLLOW_LINKS);
@@ -394,6 +401,13 @@ public final class Overlay2LayerSource implements LayerSource {
     return maxBytes -> {
       throw new IOException(path + " is not a regular file, it has no content");
     };
+  }
+
+  private record Child(String name, Path path) implements Comparable<Child> {
+    @Override
+    public int compareTo(Child o) {
+      return name.compareTo(o.name);
+    }
   }
 
   /** Forwards whiteouts once each: they can come from both the tree and tar-split. */
