@@ -81,15 +81,53 @@ public final class RubyAnalyzer implements Analyzer {
   @Override
   public List<FileFindings> analyze(String path, InputStream content, long size) throws IOException {
     byte[] data = BoundedInput.readAll(path, content, size, maxFileBytes);
+    Matcher spec = SPEC_FILE.matcher(path);
+    if (spec.matches()) {
+      // RubyGems' "# stub: name version platform paths" line joins require paths with NUL bytes
+      // (Debian's default gems have them); elsewhere a NUL still means a binary file.
+      data = stubLineWithoutNul(data);
+    }
     List<TextLines.Line> lines = TextLines.of(path, data);
     List<Package> packages = new ArrayList<>();
-    Matcher spec = SPEC_FILE.matcher(path);
     if (spec.matches()) {
       gemspec(path, lines, spec.group(2), spec.group(1) != null).ifPresent(packages::add);
     } else {
       gemfileLock(path, lines, packages);
     }
     return List.of(new FileFindings(path, NAME, packages, Optional.empty()));
+  }
+
+  /** The same bytes with NULs on "# stub:" lines turned into spaces. */
+  private static byte[] stubLineWithoutNul(byte[] data) {
+    byte[] out = null;
+    int lineStart = 0;
+    boolean stub = false;
+    for (int i = 0; i < data.length; i++) {
+      if (i == lineStart) {
+        stub = startsWith(data, i, "# stub:");
+      }
+      if (data[i] == '\n') {
+        lineStart = i + 1;
+      } else if (data[i] == 0 && stub) {
+        if (out == null) {
+          out = data.clone();
+        }
+        out[i] = ' ';
+      }
+    }
+    return out == null ? data : out;
+  }
+
+  private static boolean startsWith(byte[] data, int at, String prefix) {
+    if (at + prefix.length() > data.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length(); k++) {
+      if (data[at + k] != prefix.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Optional<Package> gemspec(String path, List<TextLines.Line> lines, String fileStem, boolean isDefault)

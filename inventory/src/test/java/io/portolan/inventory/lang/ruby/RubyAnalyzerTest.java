@@ -65,6 +65,19 @@ class RubyAnalyzerTest {
   }
 
   @Test
+  void defaultGemStubLinesJoinRequirePathsWithNul() throws IOException {
+    // As Debian's libruby3.1 ships json-2.6.1.gemspec: the stub line's require paths are NUL-separated.
+    String spec = "# -*- encoding: utf-8 -*-\n# stub: json 2.6.1 ruby lib\0/usr/lib/x86_64-linux-gnu/ruby/3.1.0\n\n"
+        + "Gem::Specification.new do |s|\n  s.name = \"json\".freeze\n  s.version = \"2.6.1\"\nend\n";
+    Package p = analyze("usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec",
+        spec.getBytes(StandardCharsets.UTF_8)).get(0);
+    assertThat(p.purl()).isEqualTo("pkg:gem/json@2.6.1");
+    // Anywhere else a NUL byte is still a binary file in a text file's place.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> analyze("specifications/x-1.gemspec",
+        "s.name = \"x\0\"\n".getBytes(StandardCharsets.UTF_8))).hasMessageContaining("NUL byte at offset");
+  }
+
+  @Test
   void fileNameFillsGapsAndDisagreementIsRecorded() throws IOException {
     Package fromName = analyze("specifications/json-2.6.3.gemspec", "# empty\n".getBytes(StandardCharsets.UTF_8)).get(0);
     assertThat(fromName.name()).isEqualTo("json");
