@@ -13,9 +13,10 @@ public final class Queries {
   /** Hosts whose last message is at or after {@code onlineSince} are online. */
   public enum HostStatus { ANY, ONLINE, OFFLINE }
 
+  /** Sort keys of the images list; TAGS orders by the first tag name, OS by the OS name. */
   public enum ImageSort {
     ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES, RISK, CRITICAL, HIGH, MEDIUM, LOW,
-    VULNERABILITIES, LAST_SCANNED
+    VULNERABILITIES, LAST_SCANNED, TAGS, OS
   }
 
   /** Images by their scan status (see {@link Scan}). */
@@ -183,5 +184,18 @@ public final class Queries {
       boolean present,
       Instant updated) {}
 
-  public record RepositorySummary(String repository, long tagCount, long imageCount, long hostCount) {}
+  /**
+   * A repository and what its present images hold. {@code worstRank} is the worst severity rank (see
+   * RiskScore.rank) of its assessed images' findings, -1 when none of them has a finding.
+   */
+  public record RepositorySummary(String repository, long tagCount, long imageCount, long hostCount, int worstRank) {}
+
+  /**
+   * The fleet at a glance (present images and containers only). Images are counted once, in the
+   * bucket of their worst finding: {@code imagesOther} have only Negligible or unrated findings,
+   * {@code imagesClean} were assessed and have none.
+   */
+  public record FleetOverview(long hostsOnline, long hostsOffline, long images, long imagesCritical, long imagesHigh,
+      long imagesMedium, long imagesLow, long imagesOther, long imagesClean, long imagesNotAssessed,
+      long containers, long runningContainers) {}
 }

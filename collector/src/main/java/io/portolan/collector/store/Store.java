@@ -63,6 +63,9 @@ public interface Store extends InventoryStore, VulnerabilityStore, ScheduleStore
 
   Page<RepositorySummary> repositories(RepositoryQuery query);
 
+  /** Counts for the overview: hosts by status, present images by worst severity, containers. */
+  Queries.FleetOverview overview(Instant onlineSince);
+
   /** Throws if the database does not answer. */
   void check();
 

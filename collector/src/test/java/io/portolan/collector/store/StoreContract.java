@@ -166,6 +166,8 @@ public abstract class StoreContract implements ScanStoreContract {
     assertThat(second.items()).extracting(HostSummary::id).containsExactly("a3");
     assertThat(second.total()).isEqualTo(3);
 
+    assertThat(store.overview(at(5))).isEqualTo(new Queries.FleetOverview(2, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2, 1));
+
     HostSummary a1 = store.host("a1", at(5)).orElseThrow();
     assertThat(a1.imageCount()).isEqualTo(1);
     assertThat(a1.containerCount()).isEqualTo(2);
@@ -642,7 +644,12 @@ public abstract class StoreContract implements ScanStoreContract {
         Map.entry(ImageSort.MEDIUM, nullsLast(s -> assessed(s, s.vulnerabilities().medium()))),
         Map.entry(ImageSort.LOW, nullsLast(s -> assessed(s, s.vulnerabilities().low()))),
         Map.entry(ImageSort.VULNERABILITIES, nullsLast(s -> assessed(s, s.vulnerabilities().total()))),
-        Map.entry(ImageSort.LAST_SCANNED, nullsLast(s -> s.scan().lastScannedAt())));
+        Map.entry(ImageSort.LAST_SCANNED, nullsLast(s -> s.scan().lastScannedAt())),
+        // The first tag name (not repository) of the image; untagged images last.
+        Map.entry(ImageSort.TAGS, nullsLast(s -> s.repoTags().stream().map(t -> t.substring(t.lastIndexOf(':') + 1))
+            .min(Comparator.naturalOrder()).orElse(null))),
+        Map.entry(ImageSort.OS, nullsLast(s -> s.inventory().status().equals("PENDING") ? null
+            : s.inventory().osName())));
     List<ImageSummary> all = store.images(images()).items();
     for (ImageSort sort : ImageSort.values()) {
       for (Direction direction : Direction.values()) {
@@ -732,10 +739,10 @@ public abstract class StoreContract implements ScanStoreContract {
     Page<RepositorySummary> all = store.repositories(new RepositoryQuery(Optional.empty(), PageRequest.FIRST));
     assertThat(all.total()).isEqualTo(4);
     assertThat(all.items()).containsExactly(
-        new RepositorySummary("busybox", 1, 1, 1),
-        new RepositorySummary("ghcr.io/acme/api", 1, 1, 1),
-        new RepositorySummary("library/nginx", 1, 1, 2),
-        new RepositorySummary("redis", 2, 1, 2));
+        new RepositorySummary("busybox", 1, 1, 1, -1),
+        new RepositorySummary("ghcr.io/acme/api", 1, 1, 1, -1),
+        new RepositorySummary("library/nginx", 1, 1, 2, -1),
+        new RepositorySummary("redis", 2, 1, 2, -1));
     assertThat(store.repositories(new RepositoryQuery(Optional.of("NGINX"), PageRequest.FIRST)).items())
         .extracting(RepositorySummary::repository).containsExactly("library/nginx");
     Page<RepositorySummary> second = store.repositories(new RepositoryQuery(Optional.empty(), new PageRequest(2, 3)));
@@ -1032,6 +1039,12 @@ public abstract class StoreContract implements ScanStoreContract {
       assertThat(onlyImage(b.id()).vulnerabilities().riskScore()).isEqualTo(5.0);
       assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false,
           ImageSort.RISK, Direction.DESC, PageRequest.FIRST))).startsWith(a.id(), b.id());
+      // Both images' worst finding is High; one container runs on two online hosts.
+      assertThat(store.overview(T0.minusSeconds(60)))
+          .isEqualTo(new Queries.FleetOverview(2, 0, 2, 0, 2, 0, 0, 0, 0, 0, 1, 1));
+      assertThat(store.repositories(new RepositoryQuery(Optional.empty(), PageRequest.FIRST)).items())
+          .extracting(RepositorySummary::repository, RepositorySummary::worstRank)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("app", 4), org.assertj.core.groups.Tuple.tuple("base", 4));
       var highPriority = new ImageQuery.Filters(Queries.SeverityFilter.HIGH, true, true, Queries.Assessment.ASSESSED,
           Optional.of("debian-12"));
       assertThat(imageIds(new ImageQuery(Optional.empty(), Optional.empty(), Optional.empty(), false, ImageSort.ID,

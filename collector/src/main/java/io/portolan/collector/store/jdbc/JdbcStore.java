@@ -339,6 +339,11 @@ public final class JdbcStore implements Store {
     return read("listing repositories", c -> reader.repositories(c, query));
   }
 
+  @Override
+  public io.portolan.collector.store.Queries.FleetOverview overview(Instant onlineSince) {
+    return read("counting the fleet", c -> reader.overview(c, onlineSince));
+  }
+
   // ---- vulnerabilities
 
   @Override

@@ -53,6 +53,9 @@ final class QueryReader {
         (SELECT MIN(t.repository) FROM host_image_tags t JOIN host_images hi
            ON hi.host_id = t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE
            WHERE t.image_id = i.id) AS first_repository,
+        (SELECT MIN(t.tag) FROM host_image_tags t JOIN host_images hi
+           ON hi.host_id = t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE
+           WHERE t.image_id = i.id) AS first_tag,
         inv.status AS inventory_status, inv.os_id, inv.os_version, inv.os_pretty_name, inv.os_eol,
         inv.package_count,
         iv.image_id AS assessed_id, iv.critical, iv.high, iv.medium, iv.low, iv.negligible, iv.unrated, iv.total,
@@ -227,6 +230,8 @@ final class QueryReader {
       case LOW -> "iv.low";
       case VULNERABILITIES -> "iv.total";
       case LAST_SCANNED -> "ss.last_scanned_at";
+      case TAGS -> "first_tag";
+      case OS -> "inv.os_pretty_name";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
@@ -443,12 +448,48 @@ final class QueryReader {
     long total = count(c, "SELECT COUNT(DISTINCT t.repository)" + from + w.sql(), w.params);
     List<RepositorySummary> items = new ArrayList<>();
     try (PreparedStatement ps = prepare(c, "SELECT t.repository, COUNT(DISTINCT t.tag) AS tag_count,"
-            + " COUNT(DISTINCT t.image_id) AS image_count, COUNT(DISTINCT t.host_id) AS host_count" + from + w.sql()
+            + " COUNT(DISTINCT t.image_id) AS image_count, COUNT(DISTINCT t.host_id) AS host_count,"
+            + " MAX(CASE WHEN iv.total > 0 THEN iv.worst_rank END) AS worst_rank" + from
+            + " LEFT JOIN image_vulnerabilities iv ON iv.image_id = t.image_id" + w.sql()
             + " GROUP BY t.repository ORDER BY t.repository LIMIT ? OFFSET ?", paged(w.params, q.page()));
         ResultSet rs = ps.executeQuery()) {
-      while (rs.next())
-        items.add(new RepositorySummary(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+      while (rs.next()) {
+        int worst = rs.getInt(5);
+        if (rs.wasNull()) worst = -1;
+        items.add(new RepositorySummary(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), worst));
+      }
     }
     return new Page<>(items, total, q.page().page(), q.page().size());
+  }
+
+  // ---- overview
+
+  Queries.FleetOverview overview(Connection c, Instant onlineSince) throws SQLException {
+    Instant since = Columns.micros(onlineSince);
+    long[] fleet = new long[4];
+    try (PreparedStatement ps = prepare(c, "SELECT"
+            + " (SELECT COUNT(*) FROM hosts WHERE last_seen >= ?),"
+            + " (SELECT COUNT(*) FROM hosts WHERE last_seen < ?),"
+            + " (SELECT COUNT(*) FROM containers WHERE present = TRUE),"
+            + " (SELECT COUNT(*) FROM containers WHERE present = TRUE AND state = 'running')", List.of(since, since));
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      for (int i = 0; i < fleet.length; i++) fleet[i] = rs.getLong(i + 1);
+    }
+    // Buckets: -2 not assessed, -1 assessed without findings, else the worst rank.
+    Map<Integer, Long> buckets = new java.util.HashMap<>();
+    try (PreparedStatement ps = prepare(c, "SELECT b.bucket, COUNT(*) FROM (SELECT CASE"
+            + " WHEN iv.image_id IS NULL THEN -2 WHEN iv.total = 0 THEN -1 ELSE iv.worst_rank END AS bucket"
+            + " FROM images i LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id"
+            + " WHERE EXISTS (SELECT 1 FROM host_images hi WHERE hi.image_id = i.id AND hi.present = TRUE)) b"
+            + " GROUP BY b.bucket", List.of());
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) buckets.put(rs.getInt(1), rs.getLong(2));
+    }
+    long images = buckets.values().stream().mapToLong(Long::longValue).sum();
+    return new Queries.FleetOverview(fleet[0], fleet[1], images, buckets.getOrDefault(5, 0L),
+        buckets.getOrDefault(4, 0L), buckets.getOrDefault(3, 0L), buckets.getOrDefault(2, 0L),
+        buckets.getOrDefault(1, 0L) + buckets.getOrDefault(0, 0L), buckets.getOrDefault(-1, 0L),
+        buckets.getOrDefault(-2, 0L), fleet[2], fleet[3]);
   }
 }
