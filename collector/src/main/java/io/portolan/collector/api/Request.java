@@ -14,6 +14,11 @@ public final class Request {
   private final Context ctx;
   private final Map<String, Param> declared;
 
+  /** Validates the query string against the declared parameters: unknown or repeated ones are refused. */
+  public static Request of(Context ctx, List<Param> params) {
+    return new Request(ctx, params);
+  }
+
   Request(Context ctx, List<Param> params) {
     this.ctx = ctx;
     this.declared = params.stream().collect(Collectors.toMap(Param::name, p -> p));

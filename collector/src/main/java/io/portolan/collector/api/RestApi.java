@@ -9,6 +9,7 @@ import static io.portolan.collector.api.Param.query;
 import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.schedule.ScheduleService;
 import io.portolan.collector.scan.ScanService;
+import io.portolan.collector.query.VulnerabilityViews;
 import io.portolan.collector.store.InventoryStore.PackageQuery;
 import io.portolan.collector.store.InventoryStore.PackageView;
 import io.portolan.collector.store.Page;
@@ -60,13 +61,14 @@ public final class RestApi {
     this.store = store;
     this.clock = clock;
     this.offlineAfter = offlineAfter;
-    this.vulnerabilities = new VulnerabilityApi(store, feeds, this::imageId, this::onlineSince);
+    this.vulnerabilities = new VulnerabilityApi(store, feeds, new VulnerabilityViews(store, feeds), this::imageId,
+        this::onlineSince);
     this.schedules = new ScheduleApi(schedules, clock);
     this.scans = new ScanApi(store, scans, this::imageId);
   }
 
-  private static final Param PAGE = integer("page", "Page number, from 1", 1);
-  private static final Param SIZE = integer("size", "Rows per page, at most " + PageRequest.MAX_SIZE, 50);
+  private static final Param PAGE = ImageListParams.PAGE;
+  private static final Param SIZE = ImageListParams.SIZE;
 
   /** Every endpoint, in the order the OpenAPI document lists them. */
   public List<Endpoint> endpoints() {
@@ -103,25 +105,7 @@ public final class RestApi {
             + " (severity weight x fix factor): weights Critical 10, High 5, Medium 2, Low 0.5, Unknown 1,"
             + " Negligible 0; fix factor 1 with a fixed version, 0.5 without; exposure 2 when a container runs from"
             + " the image, else 1. highPriority: a Critical or High finding with a fix.",
-        List.of(query("search", "Repository or tag substring, or image ID prefix"),
-            query("repository", "Exact repository"), query("host", "Host (agent) ID"),
-            bool("includeRemoved", "Also list images no longer present on any host"),
-            choice("severity", "Images whose worst finding is at least this severe (none: no finding)",
-                SeverityFilter.class, SeverityFilter.ANY),
-            bool("highPriority", "Only images with a Critical or High finding that has a fix"),
-            bool("fixable", "Only images with at least one fixable finding"),
-            choice("assessment", "Assessed (matched) or not yet", Assessment.class, Assessment.ANY),
-            choice("scanStatus", "Scan status: not_scanned, scanning (queued, waiting for a host, or running),"
-                + " scanned, cancelled or scan_exception", ScanStatusFilter.class, ScanStatusFilter.ANY),
-            query("os", "OS ID (debian), ID-version (debian-12) or name substring"),
-            choice("sort", "Sort column", ImageSort.class, ImageSort.CREATED),
-            choice("order", "Sort direction", Direction.class, Direction.DESC), PAGE, SIZE),
-        pageOf(ImageSummary.class),
-        r -> store.images(new ImageQuery(r.text("search"), r.text("repository"), r.text("host"),
-            r.bool("includeRemoved"), r.choice("sort", ImageSort.class), r.choice("order", Direction.class),
-            r.page(), new ImageQuery.Filters(r.choice("severity", SeverityFilter.class), r.bool("highPriority"),
-                r.bool("fixable"), r.choice("assessment", Assessment.class), r.text("os"),
-                r.choice("scanStatus", ScanStatusFilter.class))))));
+        ImageListParams.ALL, pageOf(ImageSummary.class), r -> store.images(ImageListParams.imageQuery(r))));
     e.add(new Endpoint(PREFIX + "/images/{id}", "Image details",
         List.of(path("id", "Image ID, with or without sha256:, or a unique prefix")), ImageView.class,
         r -> ImageView.of(store.image(imageId(r.path("id"))).orElseThrow())));
@@ -140,7 +124,7 @@ public final class RestApi {
         "Build steps of an image, oldest first: the command, size, layer diff ID, and the packages the layer added,"
             + " changed and removed",
         List.of(path("id", "Image ID or unique prefix")),
-        new GenericType(List.class, VulnerabilityApi.LayerVulnerabilities.class),
+        new GenericType(List.class, VulnerabilityViews.LayerVulnerabilities.class),
         r -> vulnerabilities.layers(imageId(r.path("id")))));
     e.add(new Endpoint(PREFIX + "/images/{id}/packages",
         "Packages of an image, each with the layer that last added or changed it",
