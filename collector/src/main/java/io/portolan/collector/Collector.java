@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.api.ApiServer;
 import io.portolan.collector.api.RestApi;
+import io.portolan.collector.console.Console;
 import io.portolan.collector.ingest.AgentStreamService;
 import io.portolan.collector.ingest.AgentVersionPolicy;
 import io.portolan.collector.match.MatchService;
@@ -15,6 +16,7 @@ import io.portolan.collector.schedule.ScheduleService;
 import io.portolan.collector.schedule.Scheduler;
 import io.portolan.collector.scan.AgentLink;
 import io.portolan.collector.scan.ScanService;
+import io.portolan.collector.query.VulnerabilityViews;
 import io.portolan.collector.store.Store;
 import io.portolan.collector.store.jdbc.DatabaseSettings;
 import io.portolan.collector.store.jdbc.JdbcStore;
@@ -140,8 +142,11 @@ public final class Collector implements AutoCloseable {
     scheduler = new Scheduler(store, jobs, clock, collectorId, Scheduler.DEFAULT_MAX_SLEEP).start();
     RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds,
         new ScheduleService(store, jobs, clock, scheduler::wake), scans);
+    Console console = new Console(store, new VulnerabilityViews(store, feeds), feeds, clock, config.offlineAfter(),
+        version, agentAddress(), uploadDir());
     try {
-      http = new ApiServer(api, version, metrics, this::health).start(config.bindAddress(), config.httpPort());
+      http = new ApiServer(api, version, metrics, this::health, java.util.Optional.of(console))
+          .start(config.bindAddress(), config.httpPort());
     } catch (RuntimeException e) {
       close();
       throw new IllegalStateException("cannot serve HTTP on " + config.bindAddress() + ":" + config.httpPort()
@@ -150,6 +155,24 @@ public final class Collector implements AutoCloseable {
     log.info("collector {} ready: console and API http://{}:{}/ , agents {}:{} , database {}",
         version, config.bindAddress(), httpPort(), config.bindAddress(), grpcPort(), db.redactedUrl());
     return this;
+  }
+
+  /** What an agent on another host passes as --collector: for the console's "connect an agent" hints. */
+  private String agentAddress() {
+    String host = config.bindAddress();
+    if (host.equals("0.0.0.0") || host.equals("::")) host = "COLLECTOR-HOST";
+    return host + ":" + grpc.getPort();
+  }
+
+  /** Uploaded feed files wait here, on disk, while they are imported. */
+  private java.nio.file.Path uploadDir() {
+    java.nio.file.Path dir = config.dataDir().resolve("uploads");
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+    return dir;
   }
 
   public int httpPort() {

@@ -25,6 +25,12 @@ public final class ApiServer implements AutoCloseable {
   private final Javalin app;
 
   public ApiServer(RestApi api, String version, PrometheusMeterRegistry metrics, Supplier<Health> health) {
+    this(api, version, metrics, health, java.util.Optional.empty());
+  }
+
+  /** With {@code ui} serving every path outside the API, metrics and health. */
+  public ApiServer(RestApi api, String version, PrometheusMeterRegistry metrics, Supplier<Health> health,
+      java.util.Optional<WebUi> ui) {
     ObjectMapper mapper = jsonMapper();
     List<Endpoint> endpoints = api.endpoints();
     ObjectNode openApi = OpenApiDocument.build(mapper, version, endpoints);
@@ -33,6 +39,7 @@ public final class ApiServer implements AutoCloseable {
       cfg.jsonMapper(new JavalinJackson(mapper, false));
       cfg.router.ignoreTrailingSlashes = true;
       cfg.http.maxRequestSize = 1024 * 1024;
+      ui.ifPresent(u -> u.configure(cfg));
     });
     for (Endpoint e : endpoints) {
       io.javalin.http.Handler handler = ctx -> {
@@ -50,40 +57,51 @@ public final class ApiServer implements AutoCloseable {
       }
     }
     app.get(RestApi.PREFIX + "/openapi.json", ctx -> ctx.json(openApi));
-    // Until the console lands, the root points people at what there is.
-    app.get("/", ctx -> ctx.json(java.util.Map.of(
-        "name", "Portolan collector " + version,
-        "api", RestApi.PREFIX + "/images",
-        "openapi", RestApi.PREFIX + "/openapi.json",
-        "health", "/health",
-        "metrics", "/metrics")));
+    if (ui.isPresent()) {
+      ui.get().routes(app);
+    } else {
+      // Without a console, the root points people at what there is.
+      app.get("/", ctx -> ctx.json(java.util.Map.of(
+          "name", "Portolan collector " + version,
+          "api", RestApi.PREFIX + "/images",
+          "openapi", RestApi.PREFIX + "/openapi.json",
+          "health", "/health",
+          "metrics", "/metrics")));
+    }
     app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     app.get("/health", ctx -> {
       Health h = health.get();
       ctx.status("UP".equals(h.status()) ? 200 : 503).json(h);
     });
-    app.exception(ApiProblem.class, (e, ctx) ->
-        ctx.status(e.status()).contentType("application/problem+json").result(toJson(mapper, e.body(ctx.path()))));
-    app.exception(NoSuchElementException.class, (e, ctx) -> {
-      ApiProblem p = ApiProblem.notFound("not found: " + ctx.path());
-      ctx.status(404).contentType("application/problem+json").result(toJson(mapper, p.body(ctx.path())));
-    });
+    app.exception(ApiProblem.class, (e, ctx) -> problem(ctx, mapper, ui, e));
+    app.exception(NoSuchElementException.class, (e, ctx) ->
+        problem(ctx, mapper, ui, ApiProblem.notFound("not found: " + ctx.path())));
     app.exception(Exception.class, (e, ctx) -> {
       log.warn("request {} failed: {}", ctx.path(), e.toString());
-      ApiProblem p = new ApiProblem(500, "Internal Server Error", "the collector could not answer: " + e.getMessage());
-      ctx.status(500).contentType("application/problem+json").result(toJson(mapper, p.body(ctx.path())));
+      problem(ctx, mapper, ui,
+          new ApiProblem(500, "Internal Server Error", "the collector could not answer: " + e.getMessage()));
     });
     app.error(404, ctx -> {
       String type = ctx.res().getContentType();
-      if (type == null || !type.startsWith("application/problem+json")) {
-        ApiProblem p = ApiProblem.notFound("no such resource: " + ctx.method() + " " + ctx.path());
-        ctx.contentType("application/problem+json").result(toJson(mapper, p.body(ctx.path())));
+      if (type == null || !(type.startsWith("application/problem+json") || type.startsWith("text/html"))) {
+        problem(ctx, mapper, ui, ApiProblem.notFound("no such resource: " + ctx.method() + " " + ctx.path()));
       }
     });
-    app.error(405, ctx -> {
-      ApiProblem p = new ApiProblem(405, "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path());
-      ctx.contentType("application/problem+json").result(toJson(mapper, p.body(ctx.path())));
-    });
+    app.error(405, ctx -> problem(ctx, mapper, ui,
+        new ApiProblem(405, "Method Not Allowed", ctx.method() + " is not allowed on " + ctx.path())));
+  }
+
+  /** API paths answer problem+json; the UI's paths answer in the UI's form. */
+  private static void problem(io.javalin.http.Context ctx, ObjectMapper mapper, java.util.Optional<WebUi> ui,
+      ApiProblem p) {
+    ctx.status(p.status());
+    String path = ctx.path();
+    boolean api = path.startsWith(RestApi.PREFIX) || path.equals("/metrics") || path.equals("/health");
+    if (!api && ui.isPresent()) {
+      ui.get().error(ctx, p.status(), p.title(), p.getMessage());
+    } else {
+      ctx.contentType("application/problem+json").result(toJson(mapper, p.body(path)));
+    }
   }
 
   /** The JSON conventions of the API: ISO-8601 times, no nulls hidden. */
