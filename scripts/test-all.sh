@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, and integration tests against a real dockerd, a
-# real PostgreSQL and (later) a real Chromium. Starts what is missing first.
+# real PostgreSQL and a real Chromium (the console's browser tests). Starts or installs
+# what is missing first.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -9,6 +10,9 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   # The integration tests build FROM-scratch images around Debian's static busybox.
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  # The console's browser tests drive Debian's Chromium through its chromedriver.
+  dpkg -s chromium >/dev/null 2>&1 || missing+=(chromium)
+  dpkg -s chromium-driver >/dev/null 2>&1 || missing+=(chromium-driver)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "[test-all] installing ${missing[*]}" >&2
     apt-get update -qq >/dev/null
