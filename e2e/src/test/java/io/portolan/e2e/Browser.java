@@ -108,6 +108,11 @@ final class Browser implements AutoCloseable {
     waitForIdle();
   }
 
+  /** Runs {@code action} (a click on a link or a submit) and waits until the next page has loaded. */
+  void navigating(Runnable action) {
+    swapping("html", action);
+  }
+
   void resize(int width, int height) {
     driver.manage().window().setSize(new Dimension(width, height));
   }

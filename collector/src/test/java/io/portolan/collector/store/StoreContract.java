@@ -1070,6 +1070,8 @@ public abstract class StoreContract implements ScanStoreContract {
       assertThat(store.impact("CVE-2023-4911", T0.minusSeconds(60), 1).images()).hasSize(1);
       assertThat(impact.images()).extracting(VulnerabilityStore.AffectedImage::imageId)
           .containsExactlyInAnyOrder(a.id(), b.id());
+      assertThat(impact.images()).extracting(VulnerabilityStore.AffectedImage::repoTags)
+          .containsExactlyInAnyOrder(List.of("app:1"), List.of("base:1"));
       assertThat(impact.hosts()).extracting(VulnerabilityStore.AffectedHost::hostId)
           .containsExactlyInAnyOrder("agent-1", "agent-2");
       assertThat(impact.containers()).extracting(VulnerabilityStore.AffectedContainer::name).containsExactly("web");

@@ -285,7 +285,7 @@ final class QueryReader {
   }
 
   /** Distinct "repo:tag" per image, across the hosts where the image is present. */
-  private static Map<String, List<String>> presentTags(Connection c, List<String> imageIds) throws SQLException {
+  static Map<String, List<String>> presentTags(Connection c, List<String> imageIds) throws SQLException {
     Map<String, List<String>> tags = new LinkedHashMap<>();
     if (imageIds.isEmpty()) return tags;
     try (PreparedStatement ps = prepare(c, "SELECT DISTINCT t.image_id, t.repository, t.tag FROM host_image_tags t"
