@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
  * {@code RESULT} line, and stops everything it started, also on failure or Ctrl-C.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory, lang, match, schedules, scan.",
+    description = "Portolan benchmarks: ingest, event-latency, agent-idle, inventory, lang, match, schedules, scan,"
+        + " console.",
     subcommands = {IngestBench.class, EventLatencyBench.class, AgentIdleBench.class, InventoryBench.class,
-        LangBench.class, MatchBench.class, ScheduleBench.class, ScanBench.class})
+        LangBench.class, MatchBench.class, ScheduleBench.class, ScanBench.class, ConsoleBench.class})
 public final class Bench implements Runnable {
   @Spec CommandSpec spec;
 

@@ -214,33 +214,52 @@ final class QueryReader {
         + " LEFT JOIN image_scan_status ss ON ss.image_id = i.id" + w.sql(), w.params);
 
     String dir = q.direction() == Direction.DESC ? " DESC" : " ASC";
+    // The sort key as an expression of its own: the page is chosen by computing only this, and the
+    // summary columns (several subqueries each) are then read for the page's rows alone.
     String key = switch (q.sort()) {
       case ID -> null;
-      case REPOSITORY -> "first_repository";
+      case REPOSITORY -> "(SELECT MIN(t.repository) FROM host_image_tags t JOIN host_images hi ON hi.host_id ="
+          + " t.host_id AND hi.image_id = t.image_id AND hi.present = TRUE WHERE t.image_id = i.id)";
       case CREATED -> "i.created";
       case SIZE -> "i.size_bytes";
-      case HOSTS -> "host_count";
-      case CONTAINERS -> "container_count";
-      case LAST_SEEN -> "last_seen";
+      case HOSTS -> "(SELECT COUNT(*) FROM host_images hi WHERE hi.image_id = i.id AND hi.present = TRUE)";
+      case CONTAINERS -> "(SELECT COUNT(*) FROM containers c WHERE c.image_id = i.id AND c.present = TRUE)";
+      case LAST_SEEN -> "(SELECT MAX(hi.last_seen) FROM host_images hi WHERE hi.image_id = i.id)";
       case PACKAGES -> "inv.package_count";
-      case RISK -> "risk_score";
+      case RISK -> "iv.risk_base * (CASE WHEN EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id"
+          + " AND c.present = TRUE AND c.state = 'running') THEN 2 ELSE 1 END)";
       case CRITICAL -> "iv.critical";
       case HIGH -> "iv.high";
       case MEDIUM -> "iv.medium";
       case LOW -> "iv.low";
       case VULNERABILITIES -> "iv.total";
       case LAST_SCANNED -> "ss.last_scanned_at";
-      case TAGS -> "first_tag";
+      case TAGS -> "(SELECT MIN(t.tag) FROM host_image_tags t JOIN host_images hi ON hi.host_id = t.host_id"
+          + " AND hi.image_id = t.image_id AND hi.present = TRUE WHERE t.image_id = i.id)";
       case OS -> "inv.os_pretty_name";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
-    List<ImageSummary> rows = new ArrayList<>();
-    try (PreparedStatement ps = prepare(c, IMAGE_SUMMARY_SELECT + w.sql() + " ORDER BY " + order
+    List<String> pageIds = new ArrayList<>();
+    try (PreparedStatement ps = prepare(c, "SELECT i.id FROM images i LEFT JOIN image_inventory inv ON inv.image_id"
+            + " = i.id LEFT JOIN image_vulnerabilities iv ON iv.image_id = i.id"
+            + " LEFT JOIN image_scan_status ss ON ss.image_id = i.id" + w.sql() + " ORDER BY " + order
             + " LIMIT ? OFFSET ?", paged(w.params, q.page()));
         ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) rows.add(imageSummary(rs, List.of()));
+      while (rs.next()) pageIds.add(rs.getString(1));
     }
+    Map<String, ImageSummary> byId = new java.util.HashMap<>();
+    if (!pageIds.isEmpty()) {
+      try (PreparedStatement ps = prepare(c, IMAGE_SUMMARY_SELECT + " WHERE i.id IN ("
+              + Dialect.placeholders(pageIds) + ")", List.copyOf(pageIds));
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ImageSummary row = imageSummary(rs, List.of());
+          byId.put(row.id(), row);
+        }
+      }
+    }
+    List<ImageSummary> rows = pageIds.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
     Map<String, List<String>> tags = presentTags(c, rows.stream().map(ImageSummary::id).toList());
     List<ImageSummary> items = rows.stream().map(r -> withTags(r, tags.getOrDefault(r.id(), List.of()))).toList();
     return new Page<>(items, total, q.page().page(), q.page().size());
