@@ -115,7 +115,8 @@ final class ConsoleBench implements Callable<Integer> {
         // The collector's HTTP side as Collector wires it; no agents, so no ingest and no matching run.
         var console = new Console(store, new VulnerabilityViews(store, feeds), feeds, Clock.systemUTC(),
             Duration.ofDays(3650), "bench", "127.0.0.1:7071", Files.createDirectories(dir.resolve("uploads")));
-        var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds);
+        // The bench asks the API image questions only: no scan service or scheduler is running.
+        var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds, null, null);
         try (ApiServer http = new ApiServer(api, "bench", metrics,
             () -> new ApiServer.Health("UP", "UP", "UP", 0), Optional.of(console)).start("127.0.0.1", 0)) {
           String base = "http://127.0.0.1:" + http.port();
