@@ -245,9 +245,16 @@ class ScanIT {
     JsonNode done = awaitFinal(id, Duration.ofSeconds(120));
     JsonNode item = items(id).get(big);
     System.out.println("scan across an agent restart: " + item);
-    assertThat(item.get("state").asText()).as(item.toString()).isIn("SCANNED", "SCAN_EXCEPTION");
-    assertThat(item.get("attempts").asInt()).as("sent again after the restart").isGreaterThanOrEqualTo(2);
-    assertThat(done.get("state").asText()).isIn("SUCCEEDED", "FAILED");
+    // Back within the offline delay, the agent gets the image again; slower than that (a loaded
+    // machine), the image fails saying the agent was lost. Either way it does not stay in flight.
+    if (item.get("state").asText().equals("SCANNED")) {
+      assertThat(item.get("attempts").asInt()).as("sent again after the restart").isGreaterThanOrEqualTo(2);
+      assertThat(done.get("state").asText()).isEqualTo("SUCCEEDED");
+    } else {
+      assertThat(item.get("state").asText()).as(item.toString()).isEqualTo("SCAN_EXCEPTION");
+      assertThat(item.get("reason").asText()).containsAnyOf("went offline during the scan", "reconnected");
+      assertThat(done.get("state").asText()).isEqualTo("FAILED");
+    }
 
     // The host goes away; a scan of its image waits for it, visibly, and runs when it is back.
     again.close();
