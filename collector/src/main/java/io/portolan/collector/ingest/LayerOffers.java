@@ -62,24 +62,34 @@ final class LayerOffers implements AutoCloseable {
     }
   }
 
-  /** The answers to these offers, in order, from one lookup of units and one of fingerprints. */
+  /**
+   * The answers to these offers, in order, from one lookup of fingerprints and one of units. An
+   * image whose stored inventory was built from exactly the offered units is current without
+   * looking its units up: units are stored before any inventory is built from them, and never
+   * deleted. A scan of images the collector holds (the common case) thus reads one row per image.
+   */
   List<LayerWant> wants(List<LayerOffer> offers) {
+    Map<String, String> fingerprints = store.inventoryFingerprints(offers.stream().map(LayerOffer::getImageId)
+        .toList());
+    List<Boolean> current = new ArrayList<>(offers.size());
     List<LayerUnit> units = new ArrayList<>();
-    List<String> images = new ArrayList<>();
     for (LayerOffer o : offers) {
-      o.getLayersList().forEach(ref -> units.add(InventoryComputer.unit(ref)));
-      images.add(o.getImageId());
+      boolean same = o.getErrorsCount() == 0
+          && InventoryComputer.fingerprint(o.getLayersList()).equals(fingerprints.get(o.getImageId()));
+      current.add(same);
+      if (!same) o.getLayersList().forEach(ref -> units.add(InventoryComputer.unit(ref)));
     }
-    Set<String> missing = store.missingUnits(units);
-    Map<String, String> fingerprints = store.inventoryFingerprints(images);
+    Set<String> missing = units.isEmpty() ? Set.of() : store.missingUnits(units);
     List<LayerWant> out = new ArrayList<>(offers.size());
-    for (LayerOffer offer : offers) {
+    for (int i = 0; i < offers.size(); i++) {
+      LayerOffer offer = offers.get(i);
+      if (current.get(i)) {
+        out.add(LayerWant.newBuilder().setImageId(offer.getImageId()).setImageCurrent(true).build());
+        continue;
+      }
       List<LayerRef> wanted = offer.getLayersList().stream()
           .filter(ref -> missing.contains(InventoryComputer.unit(ref).key())).distinct().toList();
-      boolean current = wanted.isEmpty() && offer.getErrorsCount() == 0
-          && InventoryComputer.fingerprint(offer.getLayersList()).equals(fingerprints.get(offer.getImageId()));
-      out.add(LayerWant.newBuilder().setImageId(offer.getImageId()).addAllWanted(wanted).setImageCurrent(current)
-          .build());
+      out.add(LayerWant.newBuilder().setImageId(offer.getImageId()).addAllWanted(wanted).build());
     }
     return out;
   }

@@ -750,6 +750,7 @@ final class ScanJdbc {
     if (ended.isEmpty()) return;
     List<ItemNote> notes = new ArrayList<>();
     Map<String, String> outcomes = new HashMap<>();
+    Map<String, String> hostNames = new HashMap<>();
     for (List<AgentResult> part : chunks(ended)) {
       List<Object> params = new ArrayList<>();
       StringBuilder keys = new StringBuilder();
@@ -758,14 +759,23 @@ final class ScanJdbc {
         params.add(r.requestId());
         params.add(r.imageId());
       }
-      for (Object[] row : query(c, "SELECT si.job_id, si.image_id, si.request_id, si.state, si.reason, si.host_id"
+      List<Object[]> rows = query(c, "SELECT si.job_id, si.image_id, si.request_id, si.state, si.reason, si.host_id"
           + " FROM scan_items si WHERE (" + keys + ") ORDER BY si.job_id, si.image_id FOR UPDATE", params,
           rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-              rs.getString(6)})) {
+              rs.getString(6)});
+      List<String> hostIds = rows.stream().map(r -> (String) r[5]).filter(h -> h != null && !hostNames.containsKey(h))
+          .distinct().toList();
+      if (!hostIds.isEmpty()) {
+        for (String[] h : query(c, "SELECT id, name FROM hosts WHERE id IN " + in(hostIds), hostIds,
+            rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+          hostNames.put(h[0], h[1]);
+        }
+      }
+      for (Object[] row : rows) {
         AgentResult r = byKey.get(row[2] + "\u0000" + row[1]);
         String state = (String) row[3];
         String jobId = (String) row[0];
-        String host = row[5] == null ? "" : " on host " + row[5];
+        String host = row[5] == null ? "" : " on host " + hostNames.getOrDefault((String) row[5], (String) row[5]);
         if (IN_FLIGHT.contains(state) && !state.equals("COMPLETING")) {
           boolean cancelled = r.outcome().equals("CANCELLED");
           String why = cancelled ? "cancelled: the agent" + host + " stopped (" + r.message() + ")"
