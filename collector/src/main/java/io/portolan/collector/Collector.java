@@ -119,6 +119,11 @@ public final class Collector implements AutoCloseable {
       public void afterMatching(Runnable task) {
         matching.afterPendingWork(task);
       }
+
+      @Override
+      public boolean matchPending(String imageId) {
+        return matching.pending(imageId);
+      }
     }, clock, ScanService.Settings.defaults(config.offlineAfter()).withExpiry(config.scans().expiry())
         .withHostSilence(config.scans().hostSilence()).withHostConcurrency(config.scans().hostConcurrency()),
         collectorId);

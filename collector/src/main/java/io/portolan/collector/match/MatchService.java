@@ -87,6 +87,8 @@ public final class MatchService implements AutoCloseable {
   private final Map<String, Boolean> distroTrackers = new ConcurrentHashMap<>();
   private final Set<String> pendingImages = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicBoolean matchQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Images whose inventories the worker is matching right now. */
+  private final Set<String> matching = ConcurrentHashMap.newKeySet();
   private volatile Matcher matcher = new Matcher(AdvisoryIndex.empty());
   private long generation;
 
@@ -162,10 +164,20 @@ public final class MatchService implements AutoCloseable {
       worker.submit(() -> {
         matchQueued.set(false);
         Set<String> images = new HashSet<>(pendingImages);
+        matching.addAll(images);
         pendingImages.removeAll(images);
-        guarded("matching new inventories", () -> matchUnmatched(images));
+        try {
+          guarded("matching new inventories", () -> matchUnmatched(images));
+        } finally {
+          matching.removeAll(images);
+        }
       });
     }
+  }
+
+  /** Whether a new inventory of the image was reported and its counts are not written yet. */
+  public boolean pending(String imageId) {
+    return pendingImages.contains(imageId) || matching.contains(imageId);
   }
 
   /**

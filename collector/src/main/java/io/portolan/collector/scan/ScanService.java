@@ -299,16 +299,22 @@ public final class ScanService implements ScanJobs, AutoCloseable {
 
       @Override
       public void scanResults(List<AgentResult> results) {
-        List<RequestImage> done = results.stream().filter(r -> r.outcome().equals("DONE"))
-            .map(r -> new RequestImage(r.requestId(), r.imageId())).toList();
-        if (!done.isEmpty()) {
-          // The counts after the scan are those matching writes for the inventory that came with it.
+        List<RequestImage> ready = new ArrayList<>();
+        List<RequestImage> waiting = new ArrayList<>();
+        for (AgentResult r : results) {
+          if (!r.outcome().equals("DONE")) continue;
+          // The counts after the scan are those matching writes for an inventory that came with it;
+          // an image whose inventory did not change (the collector held it) is current already.
+          (link.matchPending(r.imageId()) ? waiting : ready).add(new RequestImage(r.requestId(), r.imageId()));
+        }
+        matched.addAll(ready);
+        if (!waiting.isEmpty()) {
           link.afterMatching(() -> {
-            matched.addAll(done);
+            matched.addAll(waiting);
             wake.release();
           });
         }
-        if (done.size() < results.size()) wake.release();
+        wake.release();
       }
     };
   }
@@ -449,13 +455,14 @@ public final class ScanService implements ScanJobs, AutoCloseable {
     }
   }
 
+  /** Finishes one batch of matched results; the loop comes straight back for the rest. */
   private void finishMatched(Instant now) {
-    while (!matched.isEmpty()) {
-      List<RequestImage> batch = new ArrayList<>();
-      RequestImage r;
-      while (batch.size() < FINISH_BATCH && (r = matched.poll()) != null) batch.add(r);
-      store.finishCompleted(batch, Optional.empty(), now);
-    }
+    List<RequestImage> batch = new ArrayList<>();
+    RequestImage r;
+    while (batch.size() < FINISH_BATCH && (r = matched.poll()) != null) batch.add(r);
+    if (batch.isEmpty()) return;
+    store.finishCompleted(batch, Optional.empty(), now);
+    if (!matched.isEmpty()) wake.release();
   }
 
   private void sweepCompleting(Instant now) {

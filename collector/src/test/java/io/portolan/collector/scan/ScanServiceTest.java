@@ -92,6 +92,11 @@ class ScanServiceTest {
       task.run();
     }
 
+    @Override
+    public boolean matchPending(String imageId) {
+      return false;
+    }
+
     List<Command> to(String agent) {
       return sent.stream().filter(e -> e.getKey().equals(agent)).map(Map.Entry::getValue).toList();
     }
