@@ -367,6 +367,7 @@ public final class ScanService implements ScanJobs, AutoCloseable {
     phases[1] = System.nanoTime();
     deliverQueued(now);
     List<JobRow> jobs = store.claimJobs(collectorId, now, now.plus(settings.lease()));
+    lastChecks.keySet().retainAll(jobs.stream().map(JobRow::id).toList());
     phases[2] = System.nanoTime();
     if (!jobs.isEmpty()) {
       Map<String, Integer> load = new HashMap<>(store.hostLoad());
@@ -391,7 +392,7 @@ public final class ScanService implements ScanJobs, AutoCloseable {
   }
 
   private static final long SLOW_TICK_NANOS = 2_000_000_000L;
-  private static final long SLOW_LOG_EVERY_NANOS = 30_000_000_000L;
+  private static final long SLOW_LOG_EVERY_NANOS = 10_000_000_000L;
   private long lastSlowLog;
 
   private void flushSessions(Instant now) {
@@ -510,11 +511,24 @@ public final class ScanService implements ScanJobs, AutoCloseable {
     int unfinished = UNFINISHED_ITEMS.stream().mapToInt(s -> job.items().getOrDefault(s, 0)).sum();
     if (unfinished == 0) {
       finish(job, now);
+      lastChecks.remove(job.id());
       return;
     }
-    checkInFlight(job, now);
-    dispatch(job, now, load);
+    // Hosts lost and silent are looked for every few seconds: reading every scan in flight of a
+    // large job each pass would slow the finishing of results, which matters more.
+    Instant checked = lastChecks.get(job.id());
+    if (checked == null || !now.isBefore(checked.plus(CHECK_EVERY))) {
+      lastChecks.put(job.id(), now);
+      checkInFlight(job, now);
+    }
+    if (job.items().getOrDefault("QUEUED", 0) + job.items().getOrDefault("WAITING", 0) > 0) {
+      dispatch(job, now, load);
+    }
   }
+
+  private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
+  /** When each job's scans in flight were last checked; loop thread only. */
+  private final Map<String, Instant> lastChecks = new HashMap<>();
 
   private void finish(JobRow job, Instant now) {
     int scanned = job.items().getOrDefault("SCANNED", 0);
