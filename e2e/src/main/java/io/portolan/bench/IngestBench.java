@@ -3,17 +3,13 @@ package io.portolan.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,14 +37,7 @@ final class IngestBench implements Callable<Integer> {
       description = "Agents syncing at the same time; 0 = all at once (default: ${DEFAULT-VALUE})")
   int maxConcurrent;
 
-  @Option(names = "--db-url", defaultValue = "", description = "PostgreSQL JDBC URL (default: embedded H2)")
-  String dbUrl;
-
-  @Option(names = "--db-user", defaultValue = "", description = "Database user")
-  String dbUser;
-
-  @Option(names = "--db-password", defaultValue = "", description = "Database password")
-  String dbPassword;
+  @Mixin BenchDatabase database;
 
   @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE})")
   int heartbeatSeconds;
@@ -64,18 +53,12 @@ final class IngestBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean postgres = !dbUrl.isBlank();
+    boolean postgres = database.postgres();
     String dbName = postgres ? "postgres" : "h2";
     Path work = BenchProcess.workDir("ingest");
-    String schema = "bench_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
-    BenchProcess.Database db = null;
-    if (postgres) {
-      sql("CREATE SCHEMA " + schema);
-      System.out.println("PostgreSQL schema: " + schema);
-      db = new BenchProcess.Database(
-          dbUrl + (dbUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema + "&reWriteBatchedInserts=true",
-          dbUser, dbPassword);
-    }
+    String schema = postgres ? database.createSchema("bench") : null;
+    BenchProcess.Database db = postgres
+        ? new BenchProcess.Database(database.urlIn(schema, true), database.user, database.password) : null;
     int httpPort = BenchProcess.freePort();
     int grpcPort = BenchProcess.freePort();
     try (BenchProcess collector = BenchProcess.collector(work, httpPort, grpcPort, db,
@@ -143,18 +126,12 @@ final class IngestBench implements Callable<Integer> {
     } finally {
       if (postgres && !keep) {
         try {
-          sql("DROP SCHEMA " + schema + " CASCADE");
+          database.dropSchema(schema);
         } catch (SQLException e) {
           System.err.println("could not drop schema " + schema + ": " + e.getMessage());
         }
       }
       if (!keep) deleteTree(work.resolve("collector-data"));
-    }
-  }
-
-  private void sql(String statement) throws SQLException {
-    try (Connection c = DriverManager.getConnection(dbUrl, dbUser, dbPassword); Statement s = c.createStatement()) {
-      s.execute(statement);
     }
   }
 

@@ -31,6 +31,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,124 +62,113 @@ final class MatchBench implements Callable<Integer> {
   @Option(names = "--hosts", defaultValue = "5000", description = "Hosts (default: ${DEFAULT-VALUE})")
   int hosts;
 
-  @Option(names = "--db-url", defaultValue = "", description = "PostgreSQL JDBC URL (default: embedded H2)")
-  String dbUrl;
-
-  @Option(names = "--db-user", defaultValue = "", description = "Database user")
-  String dbUser;
-
-  @Option(names = "--db-password", defaultValue = "", description = "Database password")
-  String dbPassword;
+  @Mixin BenchDatabase database;
 
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("portolan-match-bench");
-    DatabaseSettings db = dbUrl.isEmpty() ? DatabaseSettings.h2File(dir)
-        : new DatabaseSettings(dbUrl, dbUser, dbPassword, 10);
-    if (!dbUrl.isEmpty()) resetPostgres(db);
+    String schema = database.postgres() ? database.createSchema("bench_match") : null;
+    DatabaseSettings db = schema == null ? DatabaseSettings.h2File(dir)
+        : new DatabaseSettings(database.urlIn(schema, false), database.user, database.password, 10);
     Random random = new Random(42);
-    try (JdbcStore store = JdbcStore.open(db)) {
-      long t0 = System.nanoTime();
-      int distinct = populate(db, random);
-      analyze(db);
-      System.out.printf("fleet: %d images x %d packages = %,d package instances, %,d distinct packages, %d hosts%n",
-          images, packagesPerImage, (long) images * packagesPerImage, distinct, hosts);
-      List<Advisory> feed = feed(random);
-      List<StoredAdvisory> rows = new ArrayList<>();
-      for (Advisory a : feed) {
-        byte[] body = AdvisoryCodec.encode(a);
-        rows.add(new StoredAdvisory("debian", a.id(), AdvisoryIndex.canonicalId(a), AdvisoryCodec.hash(body),
-            false, a.modified(), body, AdvisoryCodec.ids(a)));
-      }
-      Instant now = Instant.now();
-      System.out.printf("setup: %.1f s (feed: %,d CVEs)%n", (System.nanoTime() - t0) / 1e9, feed.size());
-
-      try (MatchService match = new MatchService(store, Clock.systemUTC(), new SimpleMeterRegistry())) {
-        // No advisories yet: every image is assessed clean. Then the whole feed arrives at once and
-        // every package and image must be rematched: the worst full rematch, measured end to end
-        // (advisory commit, index build, matching, findings and image counts written).
-        match.start(Map.of()).get();
-        long s0 = System.nanoTime();
-        store.writeAdvisories("debian", rows, List.of(),
-            new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "", now, now, now, rows.size(), ""));
-        long importMs = (System.nanoTime() - s0) / 1_000_000;
-        Map<String, Advisory> all = new LinkedHashMap<>();
-        feed.forEach(a -> all.put(a.id(), a));
-        long s1 = System.nanoTime();
-        MatchService.Result cold = match.feedChanged("debian", true, all, Set.of(), "bench: whole feed").get();
-        // Index rebuild included: what a feed import costs after its records are committed.
-        long coldMs = (System.nanoTime() - s1) / 1_000_000;
-        System.out.printf("whole feed new: advisory commit %,d ms, then rematch %,d ms (%s; %,d packages changed,"
-            + " %,d images updated)%n", importMs, coldMs, cold.phases(), cold.packagesChanged(), cold.imagesUpdated());
+    try {
+      try (JdbcStore store = JdbcStore.open(db)) {
+        long t0 = System.nanoTime();
+        int distinct = populate(db, random);
         analyze(db);
-        long[] full = new long[3];
-        for (int i = 0; i < full.length; i++) full[i] = match.rematchAll("bench: full rematch").millis();
-        Arrays.sort(full);
-
-        long[] incremental = new long[9];
-        for (int i = 0; i < incremental.length; i++) {
-          Advisory changed = mutate(feed.get(random.nextInt(feed.size())), i);
-          byte[] body = AdvisoryCodec.encode(changed);
-          long s = System.nanoTime();
-          store.writeAdvisories("debian", List.of(new StoredAdvisory("debian", changed.id(),
-              AdvisoryIndex.canonicalId(changed), AdvisoryCodec.hash(body), false, changed.modified(), body,
-              AdvisoryCodec.ids(changed))), List.of(), new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "",
-              now, now, Instant.now(), rows.size(), ""));
-          match.feedChanged("debian", true, Map.of(changed.id(), changed), Set.of(), "bench: one advisory").get();
-          incremental[i] = (System.nanoTime() - s) / 1_000_000;
+        System.out.printf("fleet: %d images x %d packages = %,d package instances, %,d distinct packages, %d hosts%n",
+            images, packagesPerImage, (long) images * packagesPerImage, distinct, hosts);
+        List<Advisory> feed = feed(random);
+        List<StoredAdvisory> rows = new ArrayList<>();
+        for (Advisory a : feed) {
+          byte[] body = AdvisoryCodec.encode(a);
+          rows.add(new StoredAdvisory("debian", a.id(), AdvisoryIndex.canonicalId(a), AdvisoryCodec.hash(body),
+              false, a.modified(), body, AdvisoryCodec.ids(a)));
         }
-        Arrays.sort(incremental);
+        Instant now = Instant.now();
+        System.out.printf("setup: %.1f s (feed: %,d CVEs)%n", (System.nanoTime() - t0) / 1e9, feed.size());
 
-        List<String> cves = spread(db);
-        Instant online = Instant.now().minusSeconds(3600);
-        String[] labels = {"worst (on the most images)", "typical (median spread)"};
-        long[][] impacts = new long[2][];
-        int[][] found = new int[2][];
-        // The first question loads the fleet's (host, image) memberships into the store's cache.
-        long firstStart = System.nanoTime();
-        store.impact(cves.get(1), online, 200);
-        long firstMs = (System.nanoTime() - firstStart) / 1_000_000;
-        for (int k = 0; k < 2; k++) {
-          long[] impact = new long[21];
-          for (int i = 0; i < impact.length; i++) {
+        try (MatchService match = new MatchService(store, Clock.systemUTC(), new SimpleMeterRegistry())) {
+          // No advisories yet: every image is assessed clean. Then the whole feed arrives at once and
+          // every package and image must be rematched: the worst full rematch, measured end to end
+          // (advisory commit, index build, matching, findings and image counts written).
+          match.start(Map.of()).get();
+          long s0 = System.nanoTime();
+          store.writeAdvisories("debian", rows, List.of(),
+              new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "", now, now, now, rows.size(), ""));
+          long importMs = (System.nanoTime() - s0) / 1_000_000;
+          Map<String, Advisory> all = new LinkedHashMap<>();
+          feed.forEach(a -> all.put(a.id(), a));
+          long s1 = System.nanoTime();
+          MatchService.Result cold = match.feedChanged("debian", true, all, Set.of(), "bench: whole feed").get();
+          // Index rebuild included: what a feed import costs after its records are committed.
+          long coldMs = (System.nanoTime() - s1) / 1_000_000;
+          System.out.printf("whole feed new: advisory commit %,d ms, then rematch %,d ms (%s; %,d packages changed,"
+              + " %,d images updated)%n", importMs, coldMs, cold.phases(), cold.packagesChanged(), cold.imagesUpdated());
+          analyze(db);
+          long[] full = new long[3];
+          for (int i = 0; i < full.length; i++) full[i] = match.rematchAll("bench: full rematch").millis();
+          Arrays.sort(full);
+
+          long[] incremental = new long[9];
+          for (int i = 0; i < incremental.length; i++) {
+            Advisory changed = mutate(feed.get(random.nextInt(feed.size())), i);
+            byte[] body = AdvisoryCodec.encode(changed);
             long s = System.nanoTime();
-            var r = store.impact(cves.get(k), online, 200);
-            impact[i] = (System.nanoTime() - s) / 1_000_000;
-            found[k] = new int[] {r.imageCount(), r.hostCount(), r.runningContainerCount()};
+            store.writeAdvisories("debian", List.of(new StoredAdvisory("debian", changed.id(),
+                AdvisoryIndex.canonicalId(changed), AdvisoryCodec.hash(body), false, changed.modified(), body,
+                AdvisoryCodec.ids(changed))), List.of(), new FeedStatus("debian", "DEBIAN_TRACKER", "synthetic", "", "",
+                now, now, Instant.now(), rows.size(), ""));
+            match.feedChanged("debian", true, Map.of(changed.id(), changed), Set.of(), "bench: one advisory").get();
+            incremental[i] = (System.nanoTime() - s) / 1_000_000;
           }
-          Arrays.sort(impact);
-          impacts[k] = impact;
-        }
+          Arrays.sort(incremental);
 
-        String database = dbUrl.isEmpty() ? "H2" : "PostgreSQL";
-        System.out.printf("full rematch (%s), whole feed new, every finding and image rewritten: %,d ms"
-            + "   target <= 10,000 ms   ratio %.2f   (plus %,d ms committing the 30,000 records)%n", database, coldMs,
-            coldMs / 10_000.0, importMs);
-        System.out.printf("full rematch (%s), feed unchanged (median of %d): %,d ms   ratio %.2f%n", database,
-            full.length, full[full.length / 2], full[full.length / 2] / 10_000.0);
-        System.out.printf("incremental rematch, one advisory changed (median of %d, incl. its commit): %,d ms"
-            + "   target <= 200 ms   ratio %.2f%n", incremental.length, incremental[incremental.length / 2],
-            incremental[incremental.length / 2] / 200.0);
-        System.out.printf("impact, first question after start (loads %d hosts' memberships): %,d ms%n", hosts, firstMs);
-        for (int k = 0; k < 2; k++) {
-          long median = impacts[k][impacts[k].length / 2];
-          System.out.printf("impact of %s, %s: %d images, %d hosts, %d running containers; median of %d: %,d ms"
-              + "   target <= 100 ms   ratio %.2f%n", cves.get(k), labels[k], found[k][0], found[k][1], found[k][2],
-              impacts[k].length, median, median / 100.0);
+          List<String> cves = spread(db);
+          Instant online = Instant.now().minusSeconds(3600);
+          String[] labels = {"worst (on the most images)", "typical (median spread)"};
+          long[][] impacts = new long[2][];
+          int[][] found = new int[2][];
+          // The first question loads the fleet's (host, image) memberships into the store's cache.
+          long firstStart = System.nanoTime();
+          store.impact(cves.get(1), online, 200);
+          long firstMs = (System.nanoTime() - firstStart) / 1_000_000;
+          for (int k = 0; k < 2; k++) {
+            long[] impact = new long[21];
+            for (int i = 0; i < impact.length; i++) {
+              long s = System.nanoTime();
+              var r = store.impact(cves.get(k), online, 200);
+              impact[i] = (System.nanoTime() - s) / 1_000_000;
+              found[k] = new int[] {r.imageCount(), r.hostCount(), r.runningContainerCount()};
+            }
+            Arrays.sort(impact);
+            impacts[k] = impact;
+          }
+
+          String databaseName = database.postgres() ? "PostgreSQL" : "H2";
+          System.out.printf("full rematch (%s), whole feed new, every finding and image rewritten: %,d ms"
+              + "   target <= 10,000 ms   ratio %.2f   (plus %,d ms committing the 30,000 records)%n", databaseName, coldMs,
+              coldMs / 10_000.0, importMs);
+          System.out.printf("full rematch (%s), feed unchanged (median of %d): %,d ms   ratio %.2f%n", databaseName,
+              full.length, full[full.length / 2], full[full.length / 2] / 10_000.0);
+          System.out.printf("incremental rematch, one advisory changed (median of %d, incl. its commit): %,d ms"
+              + "   target <= 200 ms   ratio %.2f%n", incremental.length, incremental[incremental.length / 2],
+              incremental[incremental.length / 2] / 200.0);
+          System.out.printf("impact, first question after start (loads %d hosts' memberships): %,d ms%n", hosts, firstMs);
+          for (int k = 0; k < 2; k++) {
+            long median = impacts[k][impacts[k].length / 2];
+            System.out.printf("impact of %s, %s: %d images, %d hosts, %d running containers; median of %d: %,d ms"
+                + "   target <= 100 ms   ratio %.2f%n", cves.get(k), labels[k], found[k][0], found[k][1], found[k][2],
+                impacts[k].length, median, median / 100.0);
+          }
+          System.out.printf("RESULT match db=%s full_ms=%d import_ms=%d unchanged_full_ms=%d incremental_ms=%d"
+              + " impact_ms=%d%n", databaseName, coldMs, importMs, full[full.length / 2], incremental[incremental.length / 2], impacts[0][impacts[0].length / 2]);
         }
-        System.out.printf("RESULT match db=%s full_ms=%d import_ms=%d unchanged_full_ms=%d incremental_ms=%d"
-            + " impact_ms=%d%n", database, coldMs, importMs, full[full.length / 2], incremental[incremental.length / 2], impacts[0][impacts[0].length / 2]);
       }
+    } finally {
+      if (schema != null) database.dropSchema(schema);
     }
     return 0;
-  }
-
-  private static void resetPostgres(DatabaseSettings db) throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-        Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA public CASCADE");
-      s.execute("CREATE SCHEMA public");
-    }
   }
 
   /**

@@ -13,13 +13,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,14 +48,7 @@ final class ScanBench implements Callable<Integer> {
       description = "Distinct images in the fleet; each host draws its images from it (default: ${DEFAULT-VALUE})")
   int imagePool;
 
-  @Option(names = "--db-url", defaultValue = "", description = "PostgreSQL JDBC URL (default: embedded H2)")
-  String dbUrl;
-
-  @Option(names = "--db-user", defaultValue = "", description = "Database user")
-  String dbUser;
-
-  @Option(names = "--db-password", defaultValue = "", description = "Database password")
-  String dbPassword;
+  @Mixin BenchDatabase database;
 
   @Option(names = "--timeout-seconds", defaultValue = "900", description = "Give up after (default: ${DEFAULT-VALUE})")
   int timeoutSeconds;
@@ -66,16 +58,11 @@ final class ScanBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean postgres = !dbUrl.isBlank();
+    boolean postgres = database.postgres();
     Path work = BenchProcess.workDir("scan");
-    String schema = "scanbench_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
-    BenchProcess.Database db = null;
-    if (postgres) {
-      sql("CREATE SCHEMA " + schema);
-      System.out.println("PostgreSQL schema: " + schema);
-      db = new BenchProcess.Database(dbUrl + (dbUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema
-          + "&reWriteBatchedInserts=true", dbUser, dbPassword);
-    }
+    String schema = postgres ? database.createSchema("scanbench") : null;
+    BenchProcess.Database db = postgres
+        ? new BenchProcess.Database(database.urlIn(schema, true), database.user, database.password) : null;
     int httpPort = BenchProcess.freePort();
     int grpcPort = BenchProcess.freePort();
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
@@ -144,7 +131,7 @@ final class ScanBench implements Callable<Integer> {
     } finally {
       if (postgres && !keep) {
         try {
-          sql("DROP SCHEMA " + schema + " CASCADE");
+          database.dropSchema(schema);
         } catch (SQLException e) {
           System.err.println("could not drop schema " + schema + ": " + e.getMessage());
         }
@@ -205,12 +192,6 @@ final class ScanBench implements Callable<Integer> {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) throw new IllegalStateException("POST " + path + ": " + r.statusCode() + " " + r.body());
     return JSON.readTree(r.body());
-  }
-
-  private void sql(String statement) throws SQLException {
-    try (Connection c = DriverManager.getConnection(dbUrl, dbUser, dbPassword); Statement s = c.createStatement()) {
-      s.execute(statement);
-    }
   }
 
   /** Statistics after the bulk load, as autovacuum would leave them in production. */

@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -59,15 +60,7 @@ final class ScheduleBench implements Callable<Integer> {
   @Option(names = "--collectors", defaultValue = "2", description = "Racing collectors (default: ${DEFAULT-VALUE})")
   int collectors;
 
-  @Option(names = "--db-url", defaultValue = "", description = "PostgreSQL JDBC URL (default: embedded H2);"
-      + " the bench works in a schema of its own and drops it")
-  String dbUrl;
-
-  @Option(names = "--db-user", defaultValue = "", description = "Database user")
-  String dbUser;
-
-  @Option(names = "--db-password", defaultValue = "", description = "Database password")
-  String dbPassword;
+  @Mixin BenchDatabase database;
 
   /** A moveable clock shared by every loop, so all slots come due at one instant. */
   static final class BenchClock extends Clock {
@@ -122,20 +115,16 @@ final class ScheduleBench implements Callable<Integer> {
     double[] fireTimeMicros = fireTimes();
 
     Path dir = Files.createTempDirectory("portolan-schedule-bench");
-    String schema = "bench_sched_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String schema = null;
     DatabaseSettings db;
-    if (dbUrl.isEmpty()) {
+    if (!database.postgres()) {
       db = DatabaseSettings.h2File(dir);
       if (collectors > 1) System.out.println("embedded H2 serves one collector: --collectors set to 1");
       collectors = 1;
     } else {
-      try (Connection c = DriverManager.getConnection(dbUrl, dbUser, dbPassword); Statement s = c.createStatement()) {
-        s.execute("CREATE SCHEMA " + schema);
-      }
-      db = new DatabaseSettings(dbUrl + (dbUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema, dbUser,
-          dbPassword, 4);
+      schema = database.createSchema("bench_sched");
+      db = new DatabaseSettings(database.urlIn(schema, false), database.user, database.password, 4);
     }
-    String database = dbUrl.isEmpty() ? "h2" : "postgresql";
     BenchClock clock = new BenchClock(Instant.parse("2025-01-01T00:00:00Z"));
     Map<String, AtomicInteger> perSchedule = new ConcurrentHashMap<>();
     AtomicInteger total = new AtomicInteger();
@@ -156,7 +145,7 @@ final class ScheduleBench implements Callable<Integer> {
             false, new Recurrence.Daily(LocalTime.of(1, 0)), ZoneOffset.UTC, Optional.empty()));
       }
       long createMs = (System.nanoTime() - c0) / 1_000_000;
-      if (!dbUrl.isEmpty()) vacuum(db);
+      if (database.postgres()) vacuum(db);
 
       long[] idle = new long[21];
       for (int i = 0; i < idle.length; i++) {
@@ -196,7 +185,7 @@ final class ScheduleBench implements Callable<Integer> {
           + " (Europe/Berlin, through DST changes)%n", fireTimeMicros[0], fireTimeMicros[1], fireTimeMicros[2],
           fireTimeMicros[3]);
       System.out.printf("%s, %d collectors: created %,d schedules in %,d ms; idle pass (nothing due) p50 %.2f ms"
-          + "%n", database, collectors, schedules, createMs, idle[idle.length / 2] / 1e6);
+          + "%n", database.name(), collectors, schedules, createMs, idle[idle.length / 2] / 1e6);
       for (int round = 0; round < fireMs.length; round++) {
         StringBuilder split = new StringBuilder();
         for (int i = 0; i < collectors; i++)
@@ -205,16 +194,12 @@ final class ScheduleBench implements Callable<Integer> {
             round + 1, schedules, fireMs[round], schedules * 1000.0 / Math.max(1, fireMs[round]), split);
       }
       System.out.printf("RESULT schedules db=%s collectors=%d schedules=%d fire_ms=%d refire_ms=%d per_schedule_ms=%.2f"
-          + " idle_pass_ms=%.2f next_run_us=%.1f%n", database, collectors, schedules, fireMs[0], fireMs[1],
+          + " idle_pass_ms=%.2f next_run_us=%.1f%n", database.name(), collectors, schedules, fireMs[0], fireMs[1],
           fireMs[1] / (double) schedules, idle[idle.length / 2] / 1e6, fireTimeMicros[3]);
     } finally {
       pool.shutdownNow();
       for (JdbcStore s : stores) s.close();
-      if (!dbUrl.isEmpty()) {
-        try (Connection c = DriverManager.getConnection(dbUrl, dbUser, dbPassword); Statement s = c.createStatement()) {
-          s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        }
-      }
+      if (schema != null) database.dropSchema(schema);
     }
     return 0;
   }
