@@ -7,12 +7,10 @@ import io.portolan.agent.inventory.InventoryFeed;
 import io.portolan.agent.inventory.InventoryScheduler;
 import io.portolan.agent.inventory.ScanCommands;
 import io.portolan.inventory.Analyzers;
-import io.portolan.inventory.analyzer.Analyzer;
 import io.portolan.agent.docker.DockerWatcher;
 import io.portolan.agent.transport.CollectorLink;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -40,16 +38,7 @@ public final class Agent implements AutoCloseable {
 
   /** Wires an agent with the system clock and an unseeded random source for backoff jitter. */
   public Agent(AgentConfig config) {
-    this(config, Analyzers.all(), Clock.systemUTC(), RandomGenerator.getDefault());
-  }
-
-  /** Wires an agent that runs the given analyzers (e.g. with an imported SHA-1 table for jars). */
-  public Agent(AgentConfig config, List<Analyzer> analyzers) {
-    this(config, analyzers, Clock.systemUTC(), RandomGenerator.getDefault());
-  }
-
-  public Agent(AgentConfig config, Clock clock, RandomGenerator random) {
-    this(config, Analyzers.all(), clock, random);
+    this(config, Clock.systemUTC(), RandomGenerator.getDefault());
   }
 
   /**
@@ -57,7 +46,7 @@ public final class Agent implements AutoCloseable {
    *
    * @throws io.portolan.agent.cache.AgentStateException if the state directory cannot be used
    */
-  public Agent(AgentConfig config, List<Analyzer> analyzers, Clock clock, RandomGenerator random) {
+  public Agent(AgentConfig config, Clock clock, RandomGenerator random) {
     this.config = Objects.requireNonNull(config, "config");
     this.state = AgentState.open(config.stateDir());
     CollectorLink[] linkRef = new CollectorLink[1];
@@ -86,7 +75,7 @@ public final class Agent implements AutoCloseable {
     this.inventory = new InventoryScheduler(state,
         new DockerLayerReader(() -> DockerImages.open(config.dockerHost(), config.dockerApiVersion()),
             config.layerSource()),
-        List.copyOf(analyzers), config.inventory(), link::sendNow, link::outboxChanged);
+        Analyzers.all(), config.inventory(), link::sendNow, link::outboxChanged);
     inventoryRef[0] = inventory;
     link.setInventoryExchange(inventory);
     this.scans = new ScanCommands(inventory, state, link::sendNow, link::outboxChanged, clock);

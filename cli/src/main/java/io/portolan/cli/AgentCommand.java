@@ -1,7 +1,6 @@
 package io.portolan.cli;
 
 import io.portolan.agent.Agent;
-import io.portolan.inventory.Analyzers;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,13 +9,12 @@ import picocli.CommandLine.Mixin;
 @Command(name = "agent", mixinStandardHelpOptions = true, description = "Run the agent on this Docker host.")
 final class AgentCommand implements Callable<Integer> {
   @Mixin AgentOptions options;
-  @Mixin JavaSha1IndexOption javaSha1Index;
 
   @Override
   public Integer call() throws Exception {
     Lifecycle life = new Lifecycle();
     try {
-      Agent agent = life.add(new Agent(options.toConfig(), Analyzers.all(javaSha1Index.load())));
+      Agent agent = life.add(new Agent(options.toConfig()));
       agent.start();
     } catch (RuntimeException e) {
       life.closeAll();

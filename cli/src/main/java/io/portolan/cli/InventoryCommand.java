@@ -10,6 +10,7 @@ import io.portolan.inventory.image.FindingsCache;
 import io.portolan.inventory.image.ImageInventories;
 import io.portolan.inventory.image.ImageInventory;
 import io.portolan.inventory.image.LayerAnalysis;
+import io.portolan.inventory.lang.java.Sha1Index;
 import io.portolan.inventory.layer.DockerRootImages;
 import io.portolan.inventory.layer.DockerSaveLayerSource;
 import io.portolan.inventory.layer.LayerSource;
@@ -28,7 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -61,7 +61,10 @@ final class InventoryCommand implements Callable<Integer> {
       description = "The engine's data root, read directly when overlay2 is readable (default: ${DEFAULT-VALUE})")
   Path dockerRoot;
 
-  @Mixin JavaSha1IndexOption javaSha1Index;
+  @Option(names = "--java-sha1-index", paramLabel = "FILE",
+      description = "Table of <sha1><TAB><group>:<artifact>:<version> lines that names jars carrying neither"
+          + " pom.properties nor a usable manifest")
+  Path javaSha1Index;
 
   @Spec CommandSpec spec;
 
@@ -90,7 +93,17 @@ final class InventoryCommand implements Callable<Integer> {
     String used;
     LayerAnalysis.Result result;
     Optional<DockerRootImages.Found> found;
-    var analysis = new LayerAnalysis(Analyzers.all(javaSha1Index.load()), FindingsCache.NONE);
+    Sha1Index sha1 = Sha1Index.empty();
+    if (javaSha1Index != null) {
+      try {
+        sha1 = Sha1Index.load(javaSha1Index);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new IllegalArgumentException("--java-sha1-index: no such file: " + javaSha1Index);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--java-sha1-index: " + e.getMessage());
+      }
+    }
+    var analysis = new LayerAnalysis(Analyzers.all(sha1), FindingsCache.NONE);
     if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
       throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
     }
