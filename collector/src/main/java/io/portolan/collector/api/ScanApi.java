@@ -78,12 +78,15 @@ public final class ScanApi {
    * One image of a job: its item state (QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED,
    * CANCELLED, SCAN_EXCEPTION), progress, host and reason.
    */
-  public record ItemView(String imageId, List<String> repoTags, String state, int progress, String hostId, String hostName,
+  public record ItemView(String imageId, List<String> repoTags, String state, int progress, String hostId,
+      String hostName,
       String reason, int attempts, Instant queuedAt, Instant dispatchedAt, Instant updatedAt, Instant finishedAt) {}
 
   record JobDetail(JobView job, Page<ItemView> images) {}
 
-  public enum ItemStateFilter { ANY, QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED, CANCELLED, SCAN_EXCEPTION }
+  public enum ItemStateFilter {
+    ANY, QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED, CANCELLED, SCAN_EXCEPTION
+  }
 
   public enum JobStateFilter { ANY, QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, EXPIRED }
 

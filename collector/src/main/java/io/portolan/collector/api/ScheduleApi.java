@@ -242,7 +242,8 @@ public final class ScheduleApi {
     String kindText = text(n, "kind", "scope.kind").orElse("all-images");
     ScanScope.Kind kind = Arrays.stream(ScanScope.Kind.values())
         .filter(k -> k.name().equalsIgnoreCase(kindText.strip().replace('-', '_'))).findFirst()
-        .orElseThrow(() -> bad("scope.kind", "'scope.kind' must be one of all-images, images, hosts, repositories, got '"
+        .orElseThrow(() -> bad("scope.kind",
+            "'scope.kind' must be one of all-images, images, hosts, repositories, got '"
             + abbreviate(kindText) + "'"));
     List<String> ids = strings(n.get("ids"), "scope.ids");
     try {
@@ -261,19 +262,23 @@ public final class ScheduleApi {
     }
     Set<ScanCategory> out = EnumSet.noneOf(ScanCategory.class);
     for (String s : strings(n, "categories")) {
-      ScanCategory c = ScanCategory.byWireName(s).orElseThrow(() -> bad("categories", "unknown scan category '" + abbreviate(s)
+      ScanCategory c = ScanCategory.byWireName(s).orElseThrow(() -> bad("categories",
+          "unknown scan category '" + abbreviate(s)
           + "'; this collector supports: " + ScheduleSpec.supportedNames()));
       if (!c.supported())
-        throw bad("categories", "scan category '" + c.wireName() + "' is not supported by this collector yet; supported: "
+        throw bad("categories",
+            "scan category '" + c.wireName() + "' is not supported by this collector yet; supported: "
             + ScheduleSpec.supportedNames());
       out.add(c);
     }
-    if (out.isEmpty()) throw bad("categories", "'categories' is empty: name at least one of " + ScheduleSpec.supportedNames());
+    if (out.isEmpty()) throw bad("categories",
+        "'categories' is empty: name at least one of " + ScheduleSpec.supportedNames());
     return out;
   }
 
   private Recurrence recurrence(JsonNode n, ZoneId zone) {
-    if (!n.isObject()) throw bad("recurrence.type", "'recurrence' must be an object, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
+    if (!n.isObject()) throw bad("recurrence.type",
+        "'recurrence' must be an object, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
     onlyKnown(n, "recurrence.", RECURRENCE_FIELDS);
     String type = text(n, "type", "recurrence.type")
         .orElseThrow(() -> bad("recurrence.type", "'recurrence.type' is required: daily, every-days, weekly or cron"));
@@ -283,7 +288,8 @@ public final class ScheduleApi {
         case "every-days" -> {
           JsonNode d = n.get("days");
           if (d == null || !d.canConvertToInt() || !d.isIntegralNumber())
-            throw bad("recurrence.days", "'recurrence.days' is required for every-days: a whole number of days such as 7, 15 or 30");
+            throw bad("recurrence.days",
+                "'recurrence.days' is required for every-days: a whole number of days such as 7, 15 or 30");
           LocalDate start = text(n, "startDate", "recurrence.startDate").map(ScheduleApi::date)
               .orElse(LocalDate.ofInstant(clock.instant(), zone));
           yield new Recurrence.EveryDays(d.intValue(), start, time(n, "at", "recurrence.at"));
@@ -291,13 +297,15 @@ public final class ScheduleApi {
         case "weekly" -> {
           List<String> names = strings(n.get("weekdays"), "recurrence.weekdays");
           if (names.isEmpty())
-            throw bad("recurrence.weekdays", "'recurrence.weekdays' needs at least one day for weekly, e.g. [\"MON\", \"THU\"]");
+            throw bad("recurrence.weekdays",
+                "'recurrence.weekdays' needs at least one day for weekly, e.g. [\"MON\", \"THU\"]");
           Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
           for (String s : names) days.add(weekday(s));
           yield new Recurrence.Weekly(days, time(n, "at", "recurrence.at"));
         }
         case "cron" -> Recurrence.Cron.parse(text(n, "expression", "recurrence.expression")
-            .orElseThrow(() -> bad("recurrence.expression", "'recurrence.expression' is required for cron, e.g. \"30 2 * * 1-5\"")));
+            .orElseThrow(() -> bad("recurrence.expression",
+                "'recurrence.expression' is required for cron, e.g. \"30 2 * * 1-5\"")));
         default -> throw bad("recurrence.type", "'recurrence.type' must be daily, every-days, weekly or cron, got '"
             + abbreviate(type) + "'");
       };
@@ -314,7 +322,8 @@ public final class ScheduleApi {
   private static Optional<AllowedWindow> window(JsonNode n) {
     if (n == null || n.isNull()) return Optional.empty();
     if (!n.isObject())
-      throw bad("window", "'window' must be an object: {\"start\": \"01:00\", \"end\": \"05:00\", \"onEnd\": \"pause\"}");
+      throw bad("window",
+          "'window' must be an object: {\"start\": \"01:00\", \"end\": \"05:00\", \"onEnd\": \"pause\"}");
     onlyKnown(n, "window.", WINDOW_FIELDS);
     LocalTime start = time(n, "start", "window.start");
     LocalTime end = time(n, "end", "window.end");
@@ -343,7 +352,8 @@ public final class ScheduleApi {
     try {
       return LocalDate.parse(s.strip());
     } catch (DateTimeParseException e) {
-      throw bad("recurrence.startDate", "'recurrence.startDate' must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
+      throw bad("recurrence.startDate",
+          "'recurrence.startDate' must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
     }
   }
 
@@ -353,7 +363,8 @@ public final class ScheduleApi {
       if (d.name().equals(w) || d.getDisplayName(TextStyle.SHORT, Locale.ENGLISH).toUpperCase(Locale.ROOT).equals(w))
         return d;
     }
-    throw bad("recurrence.weekdays", "unknown weekday '" + abbreviate(s) + "' in 'recurrence.weekdays'; use MON, TUE, WED, THU, FRI, SAT,"
+    throw bad("recurrence.weekdays",
+        "unknown weekday '" + abbreviate(s) + "' in 'recurrence.weekdays'; use MON, TUE, WED, THU, FRI, SAT,"
         + " SUN or the full names");
   }
 

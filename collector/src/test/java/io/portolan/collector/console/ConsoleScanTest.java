@@ -189,7 +189,8 @@ class ConsoleScanTest {
   @Test
   @Order(4)
   void badScanInputGetsAClearErrorNotAServerError() throws Exception {
-    assertThat(follow(post("/images/batch", "action", "scan", "back", "/images"))).contains("Select at least one image");
+    assertThat(follow(post("/images/batch", "action", "scan", "back", "/images")))
+        .contains("Select at least one image");
     assertThat(follow(post("/images/batch", "action", "scan", "image", "ffffffffffff", "back", "/images")))
         .contains("No image has the ID 'ffffffffffff'", "nothing was queued");
     var badAction = post("/images/batch", "action", "explode", "image", IMAGES.get(0));
@@ -253,8 +254,8 @@ class ConsoleScanTest {
         "timeZone", "Europe/Berlin", "window", "true", "windowStart", "01:00", "windowEnd", "05:00", "onEnd", "pause",
         "scopeKind", "all-images", "categories", "vulnerabilities");
     String page = follow(saved);
-    assertThat(page).contains("Schedule 'nightly' created. Next run ", "Europe/Berlin", "Next runs", "Cron 30 2 * * 1-5",
-        "only 01:00–05:00");
+    assertThat(page).contains("Schedule 'nightly' created. Next run ", "Europe/Berlin", "Next runs",
+        "Cron 30 2 * * 1-5", "only 01:00–05:00");
     Matcher m = Pattern.compile("/schedules/([0-9a-f-]{36})/edit").matcher(page);
     assertThat(m.find()).isTrue();
     String id = m.group(1);
