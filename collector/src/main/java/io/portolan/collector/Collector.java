@@ -145,10 +145,10 @@ public final class Collector implements AutoCloseable {
     scans.start();
     ScanJobs jobs = scanJobs != null ? scanJobs : scans;
     scheduler = new Scheduler(store, jobs, clock, collectorId, Scheduler.DEFAULT_MAX_SLEEP).start();
-    RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds,
-        new ScheduleService(store, jobs, clock, scheduler::wake), scans);
-    Console console = new Console(store, new VulnerabilityViews(store, feeds), feeds, clock, config.offlineAfter(),
-        version, agentAddress(), uploadDir());
+    ScheduleService schedules = new ScheduleService(store, jobs, clock, scheduler::wake);
+    RestApi api = new RestApi(store, clock, config.offlineAfter(), version, feeds, schedules, scans);
+    Console console = new Console(store, new VulnerabilityViews(store, feeds), feeds, scans, schedules, clock,
+        config.offlineAfter(), version, agentAddress(), uploadDir());
     try {
       http = new ApiServer(api, version, metrics, this::health, java.util.Optional.of(console))
           .start(config.bindAddress(), config.httpPort());

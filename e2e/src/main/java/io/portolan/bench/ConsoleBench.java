@@ -8,6 +8,9 @@ import io.portolan.collector.advisory.FeedService;
 import io.portolan.collector.api.ApiServer;
 import io.portolan.collector.api.RestApi;
 import io.portolan.collector.console.Console;
+import io.portolan.collector.scan.AgentLink;
+import io.portolan.collector.scan.ScanService;
+import io.portolan.collector.schedule.ScheduleService;
 import io.portolan.collector.match.MatchService;
 import io.portolan.collector.query.VulnerabilityViews;
 import io.portolan.collector.store.HostChange;
@@ -113,10 +116,29 @@ final class ConsoleBench implements Callable<Integer> {
           FeedService feeds = new FeedService(store, match, Clock.systemUTC(), dir.resolve("feeds"), List.of())) {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The collector's HTTP side as Collector wires it; no agents, so no ingest and no matching run.
-        var console = new Console(store, new VulnerabilityViews(store, feeds), feeds, Clock.systemUTC(),
-            Duration.ofDays(3650), "bench", "127.0.0.1:7071", Files.createDirectories(dir.resolve("uploads")));
-        // The bench asks the API image questions only: no scan service or scheduler is running.
-        var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds, null, null);
+        // Scan and schedule services as Collector builds them, not started: with no agent connected the
+        // bench only reads pages, and the images list's scan columns come from the store.
+        var scans = new ScanService(store, new AgentLink() {
+          @Override
+          public boolean send(String agentId, io.portolan.proto.agent.v1.Command command) {
+            return false;
+          }
+
+          @Override
+          public java.util.Set<String> connectedAgents() {
+            return java.util.Set.of();
+          }
+
+          @Override
+          public void afterMatching(Runnable task) {
+            task.run();
+          }
+        }, Clock.systemUTC(), ScanService.Settings.defaults(Duration.ofDays(3650)), "bench");
+        var schedules = new ScheduleService(store, scans, Clock.systemUTC(), () -> { });
+        var console = new Console(store, new VulnerabilityViews(store, feeds), feeds, scans, schedules,
+            Clock.systemUTC(), Duration.ofDays(3650), "bench", "127.0.0.1:7071",
+            Files.createDirectories(dir.resolve("uploads")));
+        var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds, schedules, scans);
         try (ApiServer http = new ApiServer(api, "bench", metrics,
             () -> new ApiServer.Health("UP", "UP", "UP", 0), Optional.of(console)).start("127.0.0.1", 0)) {
           String base = "http://127.0.0.1:" + http.port();
@@ -133,6 +155,10 @@ final class ConsoleBench implements Callable<Integer> {
               new Target("images, OS filter, by repository", "/images?os=debian-12&sort=repository&order=asc", 150,
                   "/api/v1/images?os=debian-12&sort=repository&order=asc"),
               new Target("images, default (newest first)", "/images", 150, "/api/v1/images"),
+              new Target("images, by scan status", "/images?sort=scan_status&order=desc", 150,
+                  "/api/v1/images?sort=scan_status&order=desc"),
+              new Target("images, not scanned, by last scanned", "/images?scanStatus=not_scanned&sort=last_scanned",
+                  150, "/api/v1/images?scanStatus=not_scanned&sort=last_scanned"),
               new Target("image detail: vulnerabilities tab (default)", "/images/" + detail, 200,
                   "/api/v1/images/" + detail + "/vulnerabilities"),
               new Target("image detail: packages tab", "/images/" + detail + "/packages", 200,

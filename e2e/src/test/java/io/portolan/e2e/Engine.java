@@ -64,6 +64,35 @@ final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * A Debian-looking image of {@code layers} big layers of {@code filesPerLayer} 2 MB files: reading
+   * it through the save stream takes seconds, and a cancel lands between two of its files. The
+   * layers are the same on every run, so the build cache keeps them between tests.
+   */
+  String buildLargeImage(String tag, int layers, int filesPerLayer, String osRelease, String dpkgStatus) {
+    try {
+      Path ctx = Files.createTempDirectory("portolan-e2e-large");
+      Files.copy(BUSYBOX, ctx.resolve("busybox"));
+      Files.createDirectories(ctx.resolve("root/etc"));
+      Files.createDirectories(ctx.resolve("root/var/lib/dpkg"));
+      Files.writeString(ctx.resolve("root/etc/os-release"), osRelease);
+      Files.writeString(ctx.resolve("root/var/lib/dpkg/status"), dpkgStatus);
+      StringBuilder dockerfile = new StringBuilder("FROM scratch\nCOPY busybox /bin/busybox\nCOPY root /\n");
+      for (int layer = 1; layer <= layers; layer++) {
+        dockerfile.append("RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox mkdir /data").append(layer)
+            .append(" && for i in $(/bin/busybox seq 1 ").append(filesPerLayer).append("); do /bin/busybox dd")
+            .append(" if=/dev/zero of=/data").append(layer).append("/f$i bs=1M count=2 2>/dev/null; done\"]\n");
+      }
+      dockerfile.append("LABEL ").append(LABEL).append("=").append(run).append("\n");
+      Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+      String id = docker.buildImageCmd(ctx.toFile()).withTags(Set.of(tag)).withPull(false)
+          .exec(new BuildImageResultCallback()).awaitImageId();
+      return docker.inspectImageCmd(id).exec().getId();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   String createContainer(String imageId, String name, boolean start) {
     String id = docker.createContainerCmd(imageId).withName(name + "-" + run).withLabels(Map.of(LABEL, run))
         .exec().getId();

@@ -45,24 +45,9 @@ class ScanIT {
   int grpc;
 
   @BeforeAll
-  static void buildLargeImage(@TempDir Path ctx) throws Exception {
+  static void buildLargeImage() {
     engine = new Engine();
-    Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"));
-    Files.createDirectories(ctx.resolve("root/etc"));
-    Files.createDirectories(ctx.resolve("root/var/lib/dpkg"));
-    Files.writeString(ctx.resolve("root/etc/os-release"), OS_RELEASE);
-    Files.writeString(ctx.resolve("root/var/lib/dpkg/status"), STATUS);
-    StringBuilder dockerfile = new StringBuilder("FROM scratch\nCOPY busybox /bin/busybox\nCOPY root /\n");
-    for (int layer = 1; layer <= BIG_LAYERS; layer++) {
-      dockerfile.append("RUN [\"/bin/busybox\", \"sh\", \"-c\", \"/bin/busybox mkdir /data").append(layer)
-          .append(" && for i in $(/bin/busybox seq 1 ").append(FILES_PER_LAYER).append("); do /bin/busybox dd")
-          .append(" if=/dev/zero of=/data").append(layer).append("/f$i bs=1M count=2 2>/dev/null; done\"]\n");
-    }
-    dockerfile.append("LABEL ").append(Engine.LABEL).append("=").append(engine.run).append("\n");
-    Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
-    String id = engine.docker.buildImageCmd(ctx.toFile()).withTags(Set.of("portolan-scanit/big:" + engine.run))
-        .withPull(false).exec(new BuildImageResultCallback()).awaitImageId();
-    big = engine.docker.inspectImageCmd(id).exec().getId();
+    big = engine.buildLargeImage("portolan-scanit/big:" + engine.run, BIG_LAYERS, FILES_PER_LAYER, OS_RELEASE, STATUS);
   }
 
   @AfterAll

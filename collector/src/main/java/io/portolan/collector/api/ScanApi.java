@@ -35,9 +35,9 @@ import java.util.function.Function;
  * The scan endpoints: categories, scan jobs (start, list, follow per image, cancel), batch actions
  * on images (scan, cancel), an image's scan history, and the auto-assess setting.
  */
-final class ScanApi {
+public final class ScanApi {
   /** The most images, hosts or repositories one request may name. */
-  static final int MAX_IDS = 10_000;
+  public static final int MAX_IDS = 10_000;
 
   private final Store store;
   private final ScanService scans;
@@ -67,9 +67,9 @@ final class ScanApi {
   record CancelResult(int cancelled, List<String> images) {}
 
   /** Images of a job per item state, and the job's progress in percent (each image counts equally). */
-  record JobCounts(int queued, int waiting, int scanning, int scanned, int cancelled, int failed) {}
+  public record JobCounts(int queued, int waiting, int scanning, int scanned, int cancelled, int failed) {}
 
-  record JobView(String id, String trigger, String scopeKind, List<String> scopeIds, List<String> categories,
+  public record JobView(String id, String trigger, String scopeKind, List<String> scopeIds, List<String> categories,
       String requestedBy, boolean force, String scheduleId, String state, String reason, Instant created,
       Instant started, Instant finished, Instant expiresAt, String owner, int images, JobCounts counts,
       int progressPercent) {}
@@ -78,16 +78,19 @@ final class ScanApi {
    * One image of a job: its item state (QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED,
    * CANCELLED, SCAN_EXCEPTION), progress, host and reason.
    */
-  record ItemView(String imageId, List<String> repoTags, String state, int progress, String hostId, String hostName,
+  public record ItemView(String imageId, List<String> repoTags, String state, int progress, String hostId,
+      String hostName,
       String reason, int attempts, Instant queuedAt, Instant dispatchedAt, Instant updatedAt, Instant finishedAt) {}
 
   record JobDetail(JobView job, Page<ItemView> images) {}
 
-  enum ItemStateFilter { ANY, QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED, CANCELLED, SCAN_EXCEPTION }
+  public enum ItemStateFilter {
+    ANY, QUEUED, WAITING, DISPATCHED, SCANNING, COMPLETING, SCANNED, CANCELLED, SCAN_EXCEPTION
+  }
 
-  enum JobStateFilter { ANY, QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, EXPIRED }
+  public enum JobStateFilter { ANY, QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, EXPIRED }
 
-  enum TriggerFilter { ANY, MANUAL, SCHEDULE, AUTO_ASSESS, API }
+  public enum TriggerFilter { ANY, MANUAL, SCHEDULE, AUTO_ASSESS, API }
 
   List<Endpoint> endpoints() {
     String prefix = RestApi.PREFIX;
@@ -273,7 +276,8 @@ final class ScanApi {
     return scans.autoAssess(value);
   }
 
-  static JobView view(JobRow j) {
+  /** A job as the API and the console show it: counts per item state and progress in percent. */
+  public static JobView view(JobRow j) {
     Map<String, Integer> i = j.items();
     int scanned = i.getOrDefault("SCANNED", 0);
     int cancelled = i.getOrDefault("CANCELLED", 0);
@@ -288,7 +292,7 @@ final class ScanApi {
         j.expiresAt(), j.owner(), j.imageCount(), counts, Math.min(100, progress));
   }
 
-  static ItemView view(ItemRow r) {
+  public static ItemView view(ItemRow r) {
     return new ItemView(r.imageId(), r.repoTags(), r.state(), r.progress(), r.hostId(), r.hostName(), r.reason(),
         r.attempts(), r.queuedAt(), r.dispatchedAt(), r.updatedAt(), r.finishedAt());
   }

@@ -40,9 +40,9 @@ import java.util.regex.Pattern;
 /**
  * The schedules endpoints: create, read, replace and delete scan schedules, with the next fire times
  * and the last run. Request bodies are read field by field so that every mistake is reported by its
- * JSON path and what would be accepted.
+ * JSON path and what would be accepted; the console's schedule form is read by the same code.
  */
-final class ScheduleApi {
+public final class ScheduleApi {
   private static final Pattern HH_MM = Pattern.compile("([01][0-9]|2[0-3]):[0-5][0-9]");
   private static final int MAX_BODY = 512 * 1024;
   private static final Set<String> FIELDS = Set.of("name", "enabled", "scope", "categories", "force", "recurrence",
@@ -56,13 +56,13 @@ final class ScheduleApi {
   private final Clock clock;
   private final ObjectMapper mapper = new ObjectMapper();
 
-  ScheduleApi(ScheduleService schedules, Clock clock) {
+  public ScheduleApi(ScheduleService schedules, Clock clock) {
     this.schedules = schedules;
     this.clock = clock;
   }
 
   /** The request body of POST and PUT. Absent fields take the defaults documented on each. */
-  record ScheduleInput(String name, Boolean enabled, ScopeView scope, List<String> categories, Boolean force,
+  public record ScheduleInput(String name, Boolean enabled, ScopeView scope, List<String> categories, Boolean force,
       RecurrenceInput recurrence, String timeZone, WindowView window) {}
 
   /**
@@ -73,16 +73,16 @@ final class ScheduleApi {
    * @param weekdays weekly: MON..SUN or full names
    * @param expression cron: five fields (minute hour day-of-month month day-of-week) or @daily, @weekly...
    */
-  record RecurrenceInput(String type, String at, Integer days, String startDate, List<String> weekdays,
+  public record RecurrenceInput(String type, String at, Integer days, String startDate, List<String> weekdays,
       String expression) {}
 
   /** @param kind all-images, images, hosts or repositories */
-  record ScopeView(String kind, List<String> ids) {}
+  public record ScopeView(String kind, List<String> ids) {}
 
   /** @param onEnd pause (resume in the next window) or cancel */
-  record WindowView(String start, String end, String onEnd) {}
+  public record WindowView(String start, String end, String onEnd) {}
 
-  record RecurrenceView(String type, String at, Integer days, String startDate, List<String> weekdays,
+  public record RecurrenceView(String type, String at, Integer days, String startDate, List<String> weekdays,
       String expression, String description) {}
 
   /**
@@ -90,14 +90,14 @@ final class ScheduleApi {
    * schedule's last firing or window action (SUBMITTED, SKIPPED, FAILED_TO_START, PAUSED, RESUMED,
    * CANCELLED, or the job's final state).
    */
-  record LastRun(String jobId, Instant startedAt, String jobState, String jobStateProblem, String outcome,
+  public record LastRun(String jobId, Instant startedAt, String jobState, String jobStateProblem, String outcome,
       String detail, Instant outcomeAt) {}
 
-  record ScheduleView(String id, String name, boolean enabled, ScopeView scope, List<String> categories,
+  public record ScheduleView(String id, String name, boolean enabled, ScopeView scope, List<String> categories,
       boolean force, RecurrenceView recurrence, String timeZone, WindowView window, Instant nextRunAt,
       List<Instant> nextRuns, boolean jobPaused, LastRun lastRun, Instant created, Instant updated, String problem) {}
 
-  record EventView(long seq, Instant at, String kind, String jobId, String detail, String collectorId) {}
+  public record EventView(long seq, Instant at, String kind, String jobId, String detail, String collectorId) {}
 
   List<Endpoint> endpoints() {
     String prefix = RestApi.PREFIX + "/schedules";
@@ -176,22 +176,53 @@ final class ScheduleApi {
     } catch (IOException e) {
       throw bad("the body could not be read: " + e.getMessage());
     }
+    return parse(root);
+  }
+
+  /**
+   * Reads a schedule as POST and PUT take it. Each part (name, scope, categories, recurrence, time
+   * zone, window) is checked on its own, so one answer names every field that is wrong, each in
+   * {@link ApiProblem#errors()} under its JSON path.
+   */
+  public ScheduleSpec parse(JsonNode root) {
     if (root == null || !root.isObject()) throw bad("the body must be a JSON object");
     onlyKnown(root, "", FIELDS);
-    String name = text(root, "name").orElseThrow(() -> bad("'name' is required"));
-    boolean enabled = bool(root, "enabled").orElse(true);
-    boolean force = bool(root, "force").orElse(false);
-    ZoneId zone = text(root, "timeZone").map(ScheduleApi::zone).orElse(ZoneId.of("UTC"));
-    ScanScope scope = scope(root.get("scope"));
-    Set<ScanCategory> categories = categories(root.get("categories"));
+    List<ApiProblem> errors = new ArrayList<>();
+    String name = check(errors, () -> {
+      String n = text(root, "name").orElseThrow(() -> bad("name", "'name' is required"));
+      if (n.isBlank()) throw bad("name", "a schedule needs a name");
+      return n;
+    });
+    Boolean enabled = check(errors, () -> bool(root, "enabled").orElse(true));
+    Boolean force = check(errors, () -> bool(root, "force").orElse(false));
+    ZoneId zone = check(errors, () -> text(root, "timeZone").map(ScheduleApi::zone).orElse(ZoneId.of("UTC")));
+    ScanScope scope = check(errors, () -> scope(root.get("scope")));
+    Set<ScanCategory> categories = check(errors, () -> categories(root.get("categories")));
     JsonNode rec = root.get("recurrence");
-    if (rec == null || rec.isNull()) throw bad("'recurrence' is required, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
-    Recurrence recurrence = recurrence(rec, zone);
-    Optional<AllowedWindow> window = window(root.get("window"));
+    Recurrence recurrence = check(errors, () -> {
+      if (rec == null || rec.isNull())
+        throw bad("recurrence.type", "'recurrence' is required, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
+      return recurrence(rec, zone == null ? ZoneId.of("UTC") : zone);
+    });
+    Optional<AllowedWindow> window = check(errors, () -> window(root.get("window")));
+    if (!errors.isEmpty()) throw ApiProblem.invalid(errors);
     try {
       return new ScheduleSpec(name, enabled, scope, categories, force, recurrence, zone, window);
     } catch (IllegalArgumentException e) {
-      throw bad(e.getMessage());
+      String m = e.getMessage();
+      // The definition's own rules: name them by the field they concern.
+      String field = m.contains("name") ? "name" : m.contains("scope") ? "scope.ids"
+          : m.contains("categor") ? "categories" : "";
+      throw field.isEmpty() ? bad(m) : bad(field, m);
+    }
+  }
+
+  private static <T> T check(List<ApiProblem> errors, java.util.function.Supplier<T> part) {
+    try {
+      return part.get();
+    } catch (ApiProblem p) {
+      errors.add(p);
+      return null;
     }
   }
 
@@ -199,25 +230,26 @@ final class ScheduleApi {
     try {
       return ZoneId.of(id);
     } catch (DateTimeException e) {
-      throw bad("'timeZone' must be a time zone ID such as Europe/Berlin, America/New_York or UTC, got '"
+      throw bad("timeZone", "'timeZone' must be a time zone ID such as Europe/Berlin, America/New_York or UTC, got '"
           + abbreviate(id) + "'");
     }
   }
 
   private static ScanScope scope(JsonNode n) {
     if (n == null || n.isNull()) return ScanScope.allImages();
-    if (!n.isObject()) throw bad("'scope' must be an object: {\"kind\": \"hosts\", \"ids\": [...]}");
+    if (!n.isObject()) throw bad("scope.kind", "'scope' must be an object: {\"kind\": \"hosts\", \"ids\": [...]}");
     onlyKnown(n, "scope.", SCOPE_FIELDS);
     String kindText = text(n, "kind", "scope.kind").orElse("all-images");
     ScanScope.Kind kind = Arrays.stream(ScanScope.Kind.values())
         .filter(k -> k.name().equalsIgnoreCase(kindText.strip().replace('-', '_'))).findFirst()
-        .orElseThrow(() -> bad("'scope.kind' must be one of all-images, images, hosts, repositories, got '"
+        .orElseThrow(() -> bad("scope.kind",
+            "'scope.kind' must be one of all-images, images, hosts, repositories, got '"
             + abbreviate(kindText) + "'"));
     List<String> ids = strings(n.get("ids"), "scope.ids");
     try {
       return new ScanScope(kind, ids);
     } catch (IllegalArgumentException e) {
-      throw bad("scope: " + (kind == ScanScope.Kind.ALL_IMAGES ? "all-images takes no ids"
+      throw bad("scope.ids", "scope: " + (kind == ScanScope.Kind.ALL_IMAGES ? "all-images takes no ids"
           : kind.name().toLowerCase(Locale.ROOT).replace('_', '-') + " needs at least one id in 'scope.ids'"));
     }
   }
@@ -230,29 +262,34 @@ final class ScheduleApi {
     }
     Set<ScanCategory> out = EnumSet.noneOf(ScanCategory.class);
     for (String s : strings(n, "categories")) {
-      ScanCategory c = ScanCategory.byWireName(s).orElseThrow(() -> bad("unknown scan category '" + abbreviate(s)
+      ScanCategory c = ScanCategory.byWireName(s).orElseThrow(() -> bad("categories",
+          "unknown scan category '" + abbreviate(s)
           + "'; this collector supports: " + ScheduleSpec.supportedNames()));
       if (!c.supported())
-        throw bad("scan category '" + c.wireName() + "' is not supported by this collector yet; supported: "
+        throw bad("categories",
+            "scan category '" + c.wireName() + "' is not supported by this collector yet; supported: "
             + ScheduleSpec.supportedNames());
       out.add(c);
     }
-    if (out.isEmpty()) throw bad("'categories' is empty: name at least one of " + ScheduleSpec.supportedNames());
+    if (out.isEmpty()) throw bad("categories",
+        "'categories' is empty: name at least one of " + ScheduleSpec.supportedNames());
     return out;
   }
 
   private Recurrence recurrence(JsonNode n, ZoneId zone) {
-    if (!n.isObject()) throw bad("'recurrence' must be an object, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
+    if (!n.isObject()) throw bad("recurrence.type",
+        "'recurrence' must be an object, e.g. {\"type\": \"daily\", \"at\": \"02:30\"}");
     onlyKnown(n, "recurrence.", RECURRENCE_FIELDS);
     String type = text(n, "type", "recurrence.type")
-        .orElseThrow(() -> bad("'recurrence.type' is required: daily, every-days, weekly or cron"));
+        .orElseThrow(() -> bad("recurrence.type", "'recurrence.type' is required: daily, every-days, weekly or cron"));
     try {
       return switch (type.strip().toLowerCase(Locale.ROOT)) {
         case "daily" -> new Recurrence.Daily(time(n, "at", "recurrence.at"));
         case "every-days" -> {
           JsonNode d = n.get("days");
           if (d == null || !d.canConvertToInt() || !d.isIntegralNumber())
-            throw bad("'recurrence.days' is required for every-days: a whole number of days such as 7, 15 or 30");
+            throw bad("recurrence.days",
+                "'recurrence.days' is required for every-days: a whole number of days such as 7, 15 or 30");
           LocalDate start = text(n, "startDate", "recurrence.startDate").map(ScheduleApi::date)
               .orElse(LocalDate.ofInstant(clock.instant(), zone));
           yield new Recurrence.EveryDays(d.intValue(), start, time(n, "at", "recurrence.at"));
@@ -260,25 +297,33 @@ final class ScheduleApi {
         case "weekly" -> {
           List<String> names = strings(n.get("weekdays"), "recurrence.weekdays");
           if (names.isEmpty())
-            throw bad("'recurrence.weekdays' needs at least one day for weekly, e.g. [\"MON\", \"THU\"]");
+            throw bad("recurrence.weekdays",
+                "'recurrence.weekdays' needs at least one day for weekly, e.g. [\"MON\", \"THU\"]");
           Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
           for (String s : names) days.add(weekday(s));
           yield new Recurrence.Weekly(days, time(n, "at", "recurrence.at"));
         }
         case "cron" -> Recurrence.Cron.parse(text(n, "expression", "recurrence.expression")
-            .orElseThrow(() -> bad("'recurrence.expression' is required for cron, e.g. \"30 2 * * 1-5\"")));
-        default -> throw bad("'recurrence.type' must be daily, every-days, weekly or cron, got '"
+            .orElseThrow(() -> bad("recurrence.expression",
+                "'recurrence.expression' is required for cron, e.g. \"30 2 * * 1-5\"")));
+        default -> throw bad("recurrence.type", "'recurrence.type' must be daily, every-days, weekly or cron, got '"
             + abbreviate(type) + "'");
       };
     } catch (IllegalArgumentException e) {
-      throw bad(e.getMessage());
+      throw bad(switch (type.strip().toLowerCase(Locale.ROOT)) {
+        case "cron" -> "recurrence.expression";
+        case "every-days" -> "recurrence.days";
+        case "weekly" -> "recurrence.weekdays";
+        default -> "recurrence.at";
+      }, e.getMessage());
     }
   }
 
   private static Optional<AllowedWindow> window(JsonNode n) {
     if (n == null || n.isNull()) return Optional.empty();
     if (!n.isObject())
-      throw bad("'window' must be an object: {\"start\": \"01:00\", \"end\": \"05:00\", \"onEnd\": \"pause\"}");
+      throw bad("window",
+          "'window' must be an object: {\"start\": \"01:00\", \"end\": \"05:00\", \"onEnd\": \"pause\"}");
     onlyKnown(n, "window.", WINDOW_FIELDS);
     LocalTime start = time(n, "start", "window.start");
     LocalTime end = time(n, "end", "window.end");
@@ -286,20 +331,20 @@ final class ScheduleApi {
       try {
         return AllowedWindow.OnEnd.parse(s);
       } catch (IllegalArgumentException e) {
-        throw bad("'window.onEnd' must be pause or cancel, got '" + abbreviate(s) + "'");
+        throw bad("window.onEnd", "'window.onEnd' must be pause or cancel, got '" + abbreviate(s) + "'");
       }
     }).orElse(AllowedWindow.OnEnd.PAUSE);
     try {
       return Optional.of(new AllowedWindow(start, end, onEnd));
     } catch (IllegalArgumentException e) {
-      throw bad(e.getMessage());
+      throw bad("window.end", e.getMessage());
     }
   }
 
   private static LocalTime time(JsonNode n, String field, String path) {
-    String s = text(n, field, path).orElseThrow(() -> bad("'" + path + "' is required: a local time HH:MM"));
+    String s = text(n, field, path).orElseThrow(() -> bad(path, "'" + path + "' is required: a local time HH:MM"));
     if (!HH_MM.matcher(s.strip()).matches())
-      throw bad("'" + path + "' must be a local time HH:MM from 00:00 to 23:59, got '" + abbreviate(s) + "'");
+      throw bad(path, "'" + path + "' must be a local time HH:MM from 00:00 to 23:59, got '" + abbreviate(s) + "'");
     return LocalTime.parse(s.strip());
   }
 
@@ -307,7 +352,8 @@ final class ScheduleApi {
     try {
       return LocalDate.parse(s.strip());
     } catch (DateTimeParseException e) {
-      throw bad("'recurrence.startDate' must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
+      throw bad("recurrence.startDate",
+          "'recurrence.startDate' must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
     }
   }
 
@@ -317,7 +363,8 @@ final class ScheduleApi {
       if (d.name().equals(w) || d.getDisplayName(TextStyle.SHORT, Locale.ENGLISH).toUpperCase(Locale.ROOT).equals(w))
         return d;
     }
-    throw bad("unknown weekday '" + abbreviate(s) + "' in 'recurrence.weekdays'; use MON, TUE, WED, THU, FRI, SAT,"
+    throw bad("recurrence.weekdays",
+        "unknown weekday '" + abbreviate(s) + "' in 'recurrence.weekdays'; use MON, TUE, WED, THU, FRI, SAT,"
         + " SUN or the full names");
   }
 
@@ -337,26 +384,30 @@ final class ScheduleApi {
   private static Optional<String> text(JsonNode n, String field, String path) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return Optional.empty();
-    if (!v.isTextual()) throw bad("'" + path + "' must be a string");
+    if (!v.isTextual()) throw bad(path, "'" + path + "' must be a string");
     return Optional.of(v.asText());
   }
 
   private static Optional<Boolean> bool(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) return Optional.empty();
-    if (!v.isBoolean()) throw bad("'" + field + "' must be true or false");
+    if (!v.isBoolean()) throw bad(field, "'" + field + "' must be true or false");
     return Optional.of(v.booleanValue());
   }
 
   private static List<String> strings(JsonNode n, String path) {
     if (n == null || n.isNull()) return List.of();
-    if (!n.isArray()) throw bad("'" + path + "' must be an array of strings");
+    if (!n.isArray()) throw bad(path, "'" + path + "' must be an array of strings");
     List<String> out = new ArrayList<>();
     for (JsonNode v : n) {
-      if (!v.isTextual()) throw bad("'" + path + "' must hold strings only");
+      if (!v.isTextual()) throw bad(path, "'" + path + "' must hold strings only");
       out.add(v.asText().strip());
     }
     return out;
+  }
+
+  private static ApiProblem bad(String field, String detail) {
+    return ApiProblem.badField(field, detail);
   }
 
   private static ApiProblem bad(String detail) {
@@ -369,7 +420,7 @@ final class ScheduleApi {
 
   // ---- showing a schedule
 
-  private ScheduleView view(ScheduleService.View v) {
+  public ScheduleView view(ScheduleService.View v) {
     StoredSchedule s = v.stored();
     ScheduleStore.ScheduleDefinition d = s.definition();
     ScheduleStore.RecurrenceColumns rc = d.recurrence();

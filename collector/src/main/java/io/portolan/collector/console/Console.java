@@ -22,7 +22,11 @@ import io.portolan.collector.api.ImageListParams;
 import io.portolan.collector.api.Param;
 import io.portolan.collector.api.Request;
 import io.portolan.collector.api.WebUi;
+import io.portolan.collector.api.ScanApi;
 import io.portolan.collector.query.VulnerabilityViews;
+import io.portolan.collector.scan.ScanService;
+import io.portolan.collector.schedule.ScheduleService;
+import io.portolan.collector.store.ScanStore.JobQuery;
 import io.portolan.collector.query.VulnerabilityViews.FindingFilter;
 import io.portolan.collector.query.VulnerabilityViews.MinSeverity;
 import io.portolan.collector.query.VulnerabilityViews.PackageGroup;
@@ -67,6 +71,7 @@ public final class Console implements WebUi {
   static final int EXPORT_LIMIT = 100_000;
   private static final int OPTIONS = 20;
   private static final int GROUPS_PER_PAGE = 25;
+  private static final int LAST_SCANS = 5;
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmm", Locale.ROOT).withZone(ZoneOffset.UTC);
   /** The purl types the inventory reports, for the packages tab's type filter. */
@@ -81,6 +86,7 @@ public final class Console implements WebUi {
   private final String version;
   private final String agentCommand;
   private final Path uploads;
+  private final ScanPages scanPages;
   private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
   private final ObjectMapper json = ApiServer.jsonMapper();
 
@@ -88,9 +94,11 @@ public final class Console implements WebUi {
    * @param agentAddress what agents dial ({@code host:port}), shown in the "no agents yet" hint
    * @param uploads where uploaded feed files wait while they are imported
    */
-  public Console(Store store, VulnerabilityViews views, FeedService feeds, Clock clock, Duration offlineAfter,
-      String version, String agentAddress, Path uploads) {
+  public Console(Store store, VulnerabilityViews views, FeedService feeds, ScanService scans,
+      ScheduleService schedules, Clock clock, Duration offlineAfter, String version, String agentAddress,
+      Path uploads) {
     this.store = store;
+    this.scanPages = new ScanPages(store, scans, schedules, clock, this);
     this.views = views;
     this.feeds = feeds;
     this.clock = clock;
@@ -117,6 +125,7 @@ public final class Console implements WebUi {
 
   @Override
   public void routes(Javalin app) {
+    scanPages.routes(app);
     app.get("/", this::overview);
     app.get("/images/export.csv", ctx -> export(ctx, false));
     app.get("/images/export.json", ctx -> export(ctx, true));
@@ -157,8 +166,10 @@ public final class Console implements WebUi {
         ImageSort.RISK, Direction.DESC, new PageRequest(1, 10),
         new ImageQuery.Filters(io.portolan.collector.store.Queries.SeverityFilter.ANY, false, false,
             io.portolan.collector.store.Queries.Assessment.ASSESSED, Optional.empty())));
+    var lastScans = store.jobs(new JobQuery(Optional.empty(), Optional.empty(), Optional.empty(),
+        new PageRequest(1, LAST_SCANS))).map(ScanApi::view).items();
     render(ctx, "overview.jte", new Pages.Overview(chrome("Overview", "overview"), store.overview(since),
-        top.items(), views.feeds()));
+        top.items(), views.feeds(), lastScans));
   }
 
   private void images(Context ctx) {
@@ -168,7 +179,7 @@ public final class Console implements WebUi {
     ImageQuery query = ImageListParams.imageQuery(r, host.id(), r.page());
     Page<ImageSummary> page = store.images(query);
     render(ctx, "images.jte", new Pages.Images(chrome("Images", "images"), page, q, Pager.of(page, "/images", q),
-        query.sort(), query.direction(), host.note(), host.label()));
+        query.sort(), query.direction(), host.note(), host.label(), ScanPages.flash(ctx)));
   }
 
   /** The current filtered list, every page of it: what the analyst sees, for a spreadsheet or a script. */
@@ -260,10 +271,22 @@ public final class Console implements WebUi {
             r.choice("state", ContainerState.class), r.page()));
         yield new Pages.ContainersTab(page, Pager.of(page, path, q), q);
       }
+      case HISTORY -> {
+        Request r = Request.of(ctx, List.of(ImageListParams.PAGE, Param.integer("size", "Scans per page", 25)));
+        var page = store.scanHistory(id, r.page());
+        java.util.Map<String, String> requesters = new java.util.HashMap<>();
+        for (var rec : page.items()) {
+          if (rec.jobId() != null && !requesters.containsKey(rec.jobId())) {
+            requesters.put(rec.jobId(), store.job(rec.jobId()).map(j -> j.requestedBy()).orElse(""));
+          }
+        }
+        yield new Pages.HistoryTab(page, Pager.of(page, path, q), requesters);
+      }
     };
     var tags = image.summary().repoTags();
     String title = (tags.isEmpty() ? Format.shortId(id) : tags.get(0)) + " · " + tab.label();
-    render(ctx, "image.jte", new Pages.Image(chrome(title, "images"), image, path, tab, content));
+    render(ctx, "image.jte", new Pages.Image(chrome(title, "images"), image, path, tab, content,
+        ScanPages.flash(ctx)));
   }
 
   private void hosts(Context ctx) {
@@ -387,7 +410,7 @@ public final class Console implements WebUi {
    * Console forms change state, and nothing authenticates them yet: refuse a POST that a browser says
    * came from another site.
    */
-  private static void sameOrigin(Context ctx) {
+  static void sameOrigin(Context ctx) {
     String site = ctx.header("Sec-Fetch-Site");
     if (site != null && !site.equals("same-origin") && !site.equals("none")) {
       throw new ApiProblem(403, "Forbidden", "this form may only be sent from the console itself");
@@ -449,15 +472,15 @@ public final class Console implements WebUi {
     }
   }
 
-  private Instant onlineSince() {
+  Instant onlineSince() {
     return clock.instant().minus(offlineAfter);
   }
 
-  private Pages.Chrome chrome(String title, String active) {
+  Pages.Chrome chrome(String title, String active) {
     return new Pages.Chrome(title, active, version, clock.instant(), agentCommand);
   }
 
-  private void render(Context ctx, String template, Object model) {
+  void render(Context ctx, String template, Object model) {
     Utf8ByteOutput out = new Utf8ByteOutput();
     templates.render(template, model, out);
     ctx.contentType("text/html; charset=utf-8");

@@ -38,6 +38,30 @@ public final class Format {
     return t == null ? NONE : TIME.format(t) + " UTC";
   }
 
+  private static final DateTimeFormatter ZONED =
+      DateTimeFormatter.ofPattern("EEE yyyy-MM-dd HH:mm", Locale.ENGLISH);
+
+  /** A fire time in its schedule's zone: "Mon 2026-12-07 02:00 Europe/Berlin". */
+  public static String zoned(java.time.ZonedDateTime t) {
+    return t == null ? NONE : ZONED.format(t) + " " + t.getZone().getId();
+  }
+
+  /** A duration as people say it: "850 ms", "42 s", "3 min 5 s", "2 h 4 min". */
+  public static String duration(Long millis) {
+    if (millis == null) return NONE;
+    long ms = millis;
+    if (ms < 1000) return ms + " ms";
+    long s = ms / 1000;
+    if (s < 60) return s + " s";
+    if (s < 3600) return (s / 60) + " min " + (s % 60) + " s";
+    return (s / 3600) + " h " + (s % 3600 / 60) + " min";
+  }
+
+  /** "SCAN_EXCEPTION" → "scan exception": states as words. */
+  public static String words(String constant) {
+    return constant == null ? "" : constant.toLowerCase(Locale.ROOT).replace('_', ' ');
+  }
+
   public static String iso(Instant t) {
     return t == null ? "" : t.toString();
   }

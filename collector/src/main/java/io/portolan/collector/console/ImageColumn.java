@@ -7,8 +7,8 @@ import java.util.function.Function;
 
 /**
  * The columns of the images list, in order: header, sort key, first sort direction and the value the
- * CSV export writes. The table and the export both iterate this list, so a new column (scan status,
- * last scanned) is one entry here plus its cell in {@code images-table.jte}.
+ * CSV export writes. The table and the export both iterate this list, so a new column is one entry
+ * here plus its cell in {@code tag/imagecell.jte}.
  */
 public enum ImageColumn {
   ID("ID", "Image ID", ImageSort.ID, Direction.ASC, s -> s.id()),
@@ -28,7 +28,10 @@ public enum ImageColumn {
   PACKAGES("Packages", "Packages", ImageSort.PACKAGES, Direction.DESC,
       s -> s.inventory().status().equals("PENDING") ? "" : Integer.toString(s.inventory().packageCount())),
   SIZE("Size", "Size (bytes)", ImageSort.SIZE, Direction.DESC, s -> Long.toString(s.sizeBytes())),
-  CREATED("Created", "Created", ImageSort.CREATED, Direction.DESC, s -> Format.iso(s.created()));
+  CREATED("Created", "Created", ImageSort.CREATED, Direction.DESC, s -> Format.iso(s.created())),
+  SCAN_STATUS("Scan", "Scan status", ImageSort.SCAN_STATUS, Direction.DESC, s -> s.scan().status()),
+  LAST_SCANNED("Last scanned", "Last scanned", ImageSort.LAST_SCANNED, Direction.DESC,
+      s -> Format.iso(s.scan().lastScannedAt()));
 
   private final String header;
   private final String title;
@@ -64,7 +67,7 @@ public enum ImageColumn {
   }
 
   public boolean numeric() {
-    return firstDirection == Direction.DESC && this != CREATED;
+    return firstDirection == Direction.DESC && this != CREATED && this != SCAN_STATUS && this != LAST_SCANNED;
   }
 
   String csv(ImageSummary s) {

@@ -2,10 +2,7 @@ package io.portolan.collector.console;
 
 import java.util.List;
 
-/**
- * The console's sections, in menu order. A section joins the menu here and nowhere else: Scans and
- * Schedules are added when the scan service they show exists.
- */
+/** The console's sections, in menu order. A section joins the menu here and nowhere else. */
 public final class Nav {
   private Nav() {}
 
@@ -19,5 +16,7 @@ public final class Nav {
       new Item("containers", "Containers", "/containers"),
       new Item("repositories", "Repositories", "/repositories"),
       new Item("vulnerabilities", "Vulnerabilities", "/vulnerabilities"),
+      new Item("scans", "Scans", "/scans"),
+      new Item("schedules", "Schedules", "/schedules"),
       new Item("feeds", "Feeds", "/feeds"));
 }

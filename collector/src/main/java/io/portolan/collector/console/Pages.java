@@ -18,6 +18,13 @@ import io.portolan.collector.store.Queries.ImageHost;
 import io.portolan.collector.store.Queries.ImageSort;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositorySummary;
+import io.portolan.collector.api.ScanApi.ItemView;
+import io.portolan.collector.api.ScanApi.JobView;
+import io.portolan.collector.api.ScheduleApi.EventView;
+import io.portolan.collector.api.ScheduleApi.ScheduleView;
+import io.portolan.collector.scan.JobState;
+import io.portolan.collector.store.Queries.Scan;
+import io.portolan.collector.store.ScanStore.ScanRecord;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -42,23 +49,43 @@ public final class Pages {
     }
   }
 
-  public record Overview(Chrome chrome, FleetOverview fleet, List<ImageSummary> riskiest, List<FeedView> feeds) {}
+  public record Overview(Chrome chrome, FleetOverview fleet, List<ImageSummary> riskiest, List<FeedView> feeds,
+      List<JobView> lastScans) {}
 
-  /** The images list with the filters it was asked for; {@code hostNote} explains a host filter that matched none. */
-  public record Images(Chrome chrome, Page<ImageSummary> page, Query query, Pager pager, ImageSort sort,
-      Direction direction, String hostNote, String hostLabel) {
-    public List<ImageColumn> columns() {
-      return List.of(ImageColumn.values());
+  /**
+   * The outcome of an action, shown once on the page the action leads to.
+   *
+   * @param kind ok, warn or error: the banner's colour
+   * @param href a page that follows the action up (the scan job), or empty
+   */
+  public record Flash(String kind, String message, String href, String linkText) implements java.io.Serializable {
+    public static Flash ok(String message) {
+      return new Flash("ok", message, "", "");
     }
   }
 
-  /** The tabs of an image's page, in order; Scan history joins them with the scan service. */
+  /** The images list with the filters it was asked for; {@code hostNote} explains a host filter that matched none. */
+  public record Images(Chrome chrome, Page<ImageSummary> page, Query query, Pager pager, ImageSort sort,
+      Direction direction, String hostNote, String hostLabel, Optional<Flash> flash) {
+    public List<ImageColumn> columns() {
+      return List.of(ImageColumn.values());
+    }
+
+    /** Short IDs of the images on this page with a scan in flight: the page polls for their news. */
+    public List<String> inFlight() {
+      return page.items().stream().filter(s -> s.scan().status().equals("SCANNING"))
+          .map(s -> Format.shortId(s.id())).toList();
+    }
+  }
+
+  /** The tabs of an image's page, in order. */
   public enum Tab {
     VULNERABILITIES("vulnerabilities", "Vulnerabilities"),
     PACKAGES("packages", "Packages"),
     LAYERS("layers", "Layers"),
     SERVERS("servers", "Associated servers"),
-    CONTAINERS("containers", "Associated containers");
+    CONTAINERS("containers", "Associated containers"),
+    HISTORY("history", "Scan history");
 
     private final String slug;
     private final String label;
@@ -83,7 +110,8 @@ public final class Pages {
   }
 
   /** An image's page: its header and the content of one tab. */
-  public record Image(Chrome chrome, ImageDetail image, String path, Tab tab, TabContent content) {
+  public record Image(Chrome chrome, ImageDetail image, String path, Tab tab, TabContent content,
+      Optional<Flash> flash) {
     public String title() {
       var tags = image.summary().repoTags();
       return tags.isEmpty() ? Format.shortId(image.summary().id()) : tags.get(0);
@@ -108,6 +136,73 @@ public final class Pages {
   public record ServersTab(Page<ImageHost> hosts, Pager pager, Query query) implements TabContent {}
 
   public record ContainersTab(Page<ContainerSummary> containers, Pager pager, Query query) implements TabContent {}
+
+  /** Every finished scan of the image, newest first. */
+  public record HistoryTab(Page<ScanRecord> records, Pager pager, java.util.Map<String, String> requesters)
+      implements TabContent {
+    /** Who asked for the job a record belongs to; the job keeps it, the record does not. */
+    public String requester(String jobId) {
+      return jobId == null ? "" : requesters.getOrDefault(jobId, "");
+    }
+  }
+
+  /**
+   * An image's scan status with the buttons it allows: the image header's box, which refreshes
+   * itself while the scan is in flight, and, compact, the images list's cell ({@code oob}: sent by
+   * the list's poll, to replace the cell of the same ID).
+   */
+  public record ScanBox(String imageId, Scan scan, Instant now, boolean compact, boolean oob) {
+    public boolean inFlight() {
+      return scan.status().equals("SCANNING");
+    }
+
+    public String shortId() {
+      return Format.shortId(imageId);
+    }
+  }
+
+  /** The list's poll answer: fresh cells, and the poll again for the images still in flight (short IDs). */
+  public record ScanCells(List<ScanBox> boxes, List<String> pollIds) {}
+
+  /** The scan jobs, newest first. */
+  public record Scans(Chrome chrome, Page<JobView> jobs, Pager pager, Query query, Optional<Flash> flash) {
+    public boolean live() {
+      return jobs.items().stream().anyMatch(j -> !JobState.valueOf(j.state()).isFinal());
+    }
+  }
+
+  /** One scan job and its images; {@code live} while the job is unfinished, so the page follows it. */
+  public record ScanJob(Chrome chrome, JobView job, Page<ItemView> items, Pager pager, Query query,
+      Optional<Flash> flash) {
+    public boolean live() {
+      return !JobState.valueOf(job.state()).isFinal();
+    }
+  }
+
+  public record Schedules(Chrome chrome, Page<ScheduleView> schedules, Pager pager, Optional<Flash> flash) {}
+
+  /** One schedule: what it is, when it runs next, and what it did. */
+  public record Schedule(Chrome chrome, ScheduleView schedule, Page<EventView> events, Pager pager,
+      Optional<Flash> flash) {}
+
+  /**
+   * The create or edit form: what was typed, and what is wrong with it, by field (JSON paths as
+   * the API names them: name, recurrence.expression, window.start...); {@code id} is empty for a new
+   * schedule.
+   */
+  public record ScheduleForm(Chrome chrome, String id, ScheduleFields fields, java.util.Map<String, String> errors,
+      String problem, List<String> zones) {
+    public String error(String field) {
+      return errors.getOrDefault(field, "");
+    }
+
+    public boolean has(String field) {
+      return errors.containsKey(field);
+    }
+  }
+
+  /** The next fire times of the form as it stands, or why it cannot have any yet. */
+  public record SchedulePreview(List<java.time.ZonedDateTime> runs, String problem) {}
 
   public record Hosts(Chrome chrome, Page<HostSummary> page, Pager pager, Query query) {}
 

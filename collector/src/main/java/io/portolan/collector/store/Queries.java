@@ -13,10 +13,14 @@ public final class Queries {
   /** Hosts whose last message is at or after {@code onlineSince} are online. */
   public enum HostStatus { ANY, ONLINE, OFFLINE }
 
-  /** Sort keys of the images list; TAGS orders by the first tag name, OS by the OS name. */
+  /**
+   * Sort keys of the images list; TAGS orders by the first tag name, OS by the OS name, SCAN_STATUS
+   * from never scanned through scanned, cancelled and scanning to failed, so that descending puts
+   * the images that need a look first.
+   */
   public enum ImageSort {
     ID, REPOSITORY, CREATED, SIZE, HOSTS, CONTAINERS, LAST_SEEN, PACKAGES, RISK, CRITICAL, HIGH, MEDIUM, LOW,
-    VULNERABILITIES, LAST_SCANNED, TAGS, OS
+    VULNERABILITIES, LAST_SCANNED, TAGS, OS, SCAN_STATUS
   }
 
   /** Images by their scan status (see {@link Scan}). */

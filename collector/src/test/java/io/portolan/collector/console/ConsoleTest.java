@@ -146,7 +146,8 @@ class ConsoleTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/", "/images", "/hosts", "/containers", "/repositories", "/vulnerabilities", "/feeds"})
+  @ValueSource(strings = {"/", "/images", "/hosts", "/containers", "/repositories", "/vulnerabilities", "/scans",
+      "/schedules", "/feeds"})
   void everySectionRendersWithTheMenuAndMarksItselfActive(String path) throws Exception {
     String page = html(path);
     assertThat(page).contains("<nav aria-label=\"Sections\">", "href=\"/static/console.css\"",
@@ -236,7 +237,8 @@ class ConsoleTest {
     assertThat(html("/images/" + id + "/servers")).contains("web-1", "web-2", "10.0.0.1", "20.10.24", "online");
     assertThat(html("/images/" + id + "/servers?status=offline")).contains("No server with this status");
     assertThat(html("/images/" + id + "/containers")).contains("payments-api", "/usr/bin/app --serve", "web-1");
-    assertThat(get("/images/" + id + "/history").statusCode()).isEqualTo(404);
+    assertThat(html("/images/" + id + "/history")).contains("This image has not been scanned yet");
+    assertThat(get("/images/" + id + "/nonsense").statusCode()).isEqualTo(404);
   }
 
   @Test

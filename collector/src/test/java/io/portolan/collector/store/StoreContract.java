@@ -626,6 +626,14 @@ public abstract class StoreContract implements ScanStoreContract {
   @Test
   void imagesSortEveryWayWithIdAsTieBreakerAndPageInTheDatabase() {
     fiveImages();
+    // Scan statuses to sort by: c3 still scanning, a1 failed, d4 cancelled; b2 and e5 never scanned.
+    store.createJob(new ScanStore.NewJob("sort-job", "API", "IMAGES", List.of(imageId("a1"), imageId("c3"),
+        imageId("d4")), List.of("vulnerabilities"), "contract", false, Optional.empty(), at(10), at(1000), "c-1",
+        at(40)), List.of(imageId("a1"), imageId("c3"), imageId("d4")));
+    store.endItems(List.of(new ScanStore.ItemNote("sort-job", imageId("a1"), "corrupt layer")), "SCAN_EXCEPTION",
+        at(11));
+    store.endItems(List.of(new ScanStore.ItemNote("sort-job", imageId("d4"), "cancelled by contract")), "CANCELLED",
+        at(12));
     Map<ImageSort, Comparator<ImageSummary>> keys = Map.ofEntries(
         Map.entry(ImageSort.ID, Comparator.comparing(ImageSummary::id)),
         Map.entry(ImageSort.REPOSITORY, nullsLast(s -> s.repositories().isEmpty() ? null : s.repositories().get(0))),
@@ -649,7 +657,10 @@ public abstract class StoreContract implements ScanStoreContract {
         Map.entry(ImageSort.TAGS, nullsLast(s -> s.repoTags().stream().map(t -> t.substring(t.lastIndexOf(':') + 1))
             .min(Comparator.naturalOrder()).orElse(null))),
         Map.entry(ImageSort.OS, nullsLast(s -> s.inventory().status().equals("PENDING") ? null
-            : s.inventory().osName())));
+            : s.inventory().osName())),
+        // From never scanned to failed: what needs a look comes first when descending.
+        Map.entry(ImageSort.SCAN_STATUS, nullsLast(s -> List.of("NOT_SCANNED", "SCANNED", "CANCELLED", "SCANNING",
+            "SCAN_EXCEPTION").indexOf(s.scan().status()))));
     List<ImageSummary> all = store.images(images()).items();
     for (ImageSort sort : ImageSort.values()) {
       for (Direction direction : Direction.values()) {
@@ -664,6 +675,8 @@ public abstract class StoreContract implements ScanStoreContract {
     }
     assertThat(imageIds(sorted(ImageSort.SIZE, Direction.DESC, PageRequest.FIRST)))
         .containsExactly(imageId("a1"), imageId("d4"), imageId("c3"), imageId("e5"), imageId("b2"));
+    assertThat(imageIds(sorted(ImageSort.SCAN_STATUS, Direction.DESC, PageRequest.FIRST)))
+        .containsExactly(imageId("a1"), imageId("c3"), imageId("d4"), imageId("e5"), imageId("b2"));
     assertThat(imageIds(sorted(ImageSort.CREATED, Direction.ASC, PageRequest.FIRST)))
         .containsExactly(imageId("a1"), imageId("d4"), imageId("e5"), imageId("b2"), imageId("c3"));
   }

@@ -237,6 +237,8 @@ final class QueryReader {
       case TAGS -> "(SELECT MIN(t.tag) FROM host_image_tags t JOIN host_images hi ON hi.host_id = t.host_id"
           + " AND hi.image_id = t.image_id AND hi.present = TRUE WHERE t.image_id = i.id)";
       case OS -> "inv.os_pretty_name";
+      case SCAN_STATUS -> "(CASE ss.status WHEN 'SCANNED' THEN 1 WHEN 'CANCELLED' THEN 2 WHEN 'SCANNING' THEN 3"
+          + " WHEN 'SCAN_EXCEPTION' THEN 4 ELSE 0 END)";
     };
     // Images without a value (no tag, unknown creation) sort last either way; id breaks ties.
     String order = (key == null ? "" : key + dir + " NULLS LAST, ") + "i.id" + dir;
