@@ -54,6 +54,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -84,14 +85,7 @@ final class ConsoleBench implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "25", description = "Timed fetches per page (default: ${DEFAULT-VALUE})")
   int runs;
 
-  @Option(names = "--db-url", defaultValue = "", description = "PostgreSQL JDBC URL (default: embedded H2)")
-  String dbUrl;
-
-  @Option(names = "--db-user", defaultValue = "", description = "Database user")
-  String dbUser;
-
-  @Option(names = "--db-password", defaultValue = "", description = "Database password")
-  String dbPassword;
+  @Mixin BenchDatabase database;
 
   private static final String DETAIL_IMAGE = "sha256:" + "d".repeat(64);
   private static final String[] OS = {"Debian GNU/Linux 12 (bookworm)", "Alpine Linux v3.19",
@@ -100,116 +94,124 @@ final class ConsoleBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("portolan-console-bench");
-    DatabaseSettings db = dbUrl.isEmpty() ? DatabaseSettings.h2File(dir)
-        : new DatabaseSettings(dbUrl, dbUser, dbPassword, 10);
-    if (!dbUrl.isEmpty()) resetPostgres(db);
-    Random random = new Random(42);
-    long t0 = System.nanoTime();
-    try (JdbcStore store = JdbcStore.open(db)) {
-      populate(db, random);
-      detailImage(store, random);
-      analyze(db);
-      System.out.printf("fleet: %,d images on %,d hosts (%d each), %,d containers; detail image: %,d packages,"
-          + " %,d findings; setup %.1f s%n", images, hosts, perHost, hosts * 10, packages, findings,
-          (System.nanoTime() - t0) / 1e9);
-      try (MatchService match = new MatchService(store, Clock.systemUTC(), new SimpleMeterRegistry());
-          FeedService feeds = new FeedService(store, match, Clock.systemUTC(), dir.resolve("feeds"), List.of())) {
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // The collector's HTTP side as Collector wires it; no agents, so no ingest and no matching run.
-        // Scan and schedule services as Collector builds them, not started: with no agent connected the
-        // bench only reads pages, and the images list's scan columns come from the store.
-        var scans = new ScanService(store, new AgentLink() {
-          @Override
-          public boolean send(String agentId, io.portolan.proto.agent.v1.Command command) {
-            return false;
-          }
+    String schema = database.postgres() ? database.createSchema("bench_console") : null;
+    DatabaseSettings db = schema == null ? DatabaseSettings.h2File(dir)
+        : new DatabaseSettings(database.urlIn(schema, false), database.user, database.password, 10);
+    try {
+      Random random = new Random(42);
+      long t0 = System.nanoTime();
+      try (JdbcStore store = JdbcStore.open(db)) {
+        populate(db, random);
+        detailImage(store, random);
+        analyze(db);
+        System.out.printf("fleet: %,d images on %,d hosts (%d each), %,d containers; detail image: %,d packages,"
+            + " %,d findings; setup %.1f s%n", images, hosts, perHost, hosts * 10, packages, findings,
+            (System.nanoTime() - t0) / 1e9);
+        try (MatchService match = new MatchService(store, Clock.systemUTC(), new SimpleMeterRegistry());
+            FeedService feeds = new FeedService(store, match, Clock.systemUTC(), dir.resolve("feeds"), List.of())) {
+          PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+          // The collector's HTTP side as Collector wires it; no agents, so no ingest and no matching run.
+          // Scan and schedule services as Collector builds them, not started: with no agent connected the
+          // bench only reads pages, and the images list's scan columns come from the store.
+          var scans = new ScanService(store, new AgentLink() {
+            @Override
+            public boolean send(String agentId, io.portolan.proto.agent.v1.Command command) {
+              return false;
+            }
 
-          @Override
-          public java.util.Set<String> connectedAgents() {
-            return java.util.Set.of();
-          }
+            @Override
+            public java.util.Set<String> connectedAgents() {
+              return java.util.Set.of();
+            }
 
-          @Override
-          public void afterMatching(Runnable task) {
-            task.run();
-          }
-        }, Clock.systemUTC(), ScanService.Settings.defaults(Duration.ofDays(3650)), "bench");
-        var schedules = new ScheduleService(store, scans, Clock.systemUTC(), () -> { });
-        var console = new Console(store, new VulnerabilityViews(store, feeds), feeds, scans, schedules,
-            Clock.systemUTC(), Duration.ofDays(3650), "bench", "127.0.0.1:7071",
-            Files.createDirectories(dir.resolve("uploads")));
-        var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds, schedules, scans);
-        try (ApiServer http = new ApiServer(api, "bench", metrics,
-            () -> new ApiServer.Health("UP", "UP", "UP", 0), Optional.of(console)).start("127.0.0.1", 0)) {
-          String base = "http://127.0.0.1:" + http.port();
-          String detail = DETAIL_IMAGE.substring(7, 19);
-          // api: the same question asked of the REST API, in the same round: the store's share of the time.
-          record Target(String label, String path, long targetMs, String api) {}
-          List<Target> targets = List.of(
-              new Target("images, first page, worst severity >= high, by risk", "/images?severity=high&sort=risk&order=desc", 150,
-                  "/api/v1/images?severity=high&sort=risk&order=desc"),
-              new Target("images, search + assessed, by size", "/images?search=team-1&assessment=assessed&sort=size&order=asc", 150,
-                  "/api/v1/images?search=team-1&assessment=assessed&sort=size&order=asc"),
-              new Target("images, one host (by name), by critical", "/images?host=host-42&sort=critical&order=desc", 150,
-                  "/api/v1/images?host=agent-42&sort=critical&order=desc"),
-              new Target("images, OS filter, by repository", "/images?os=debian-12&sort=repository&order=asc", 150,
-                  "/api/v1/images?os=debian-12&sort=repository&order=asc"),
-              new Target("images, default (newest first)", "/images", 150, "/api/v1/images"),
-              new Target("images, by scan status", "/images?sort=scan_status&order=desc", 150,
-                  "/api/v1/images?sort=scan_status&order=desc"),
-              new Target("images, not scanned, by last scanned", "/images?scanStatus=not_scanned&sort=last_scanned",
-                  150, "/api/v1/images?scanStatus=not_scanned&sort=last_scanned"),
-              new Target("image detail: vulnerabilities tab (default)", "/images/" + detail, 200,
-                  "/api/v1/images/" + detail + "/vulnerabilities"),
-              new Target("image detail: packages tab", "/images/" + detail + "/packages", 200,
-                  "/api/v1/images/" + detail + "/packages"),
-              new Target("image detail: layers tab", "/images/" + detail + "/layers", 200,
-                  "/api/v1/images/" + detail + "/layers"),
-              new Target("overview", "/", 0, ""));
-          HttpClient client = HttpClient.newHttpClient();
-          Map<String, long[]> times = new LinkedHashMap<>();
-          Map<String, long[]> apiTimes = new LinkedHashMap<>();
-          Map<String, Integer> bytes = new HashMap<>();
-          for (Target t : targets) {
-            times.put(t.label(), new long[runs]);
-            apiTimes.put(t.label(), new long[runs]);
-          }
-          // Warm-up: class loading, JIT, caches of the database; then interleaved rounds.
-          for (int w = 0; w < 5; w++) for (Target t : targets) fetch(client, base + t.path());
-          for (int r = 0; r < runs; r++) {
+            @Override
+            public void afterMatching(Runnable task) {
+              task.run();
+            }
+
+            @Override
+            public boolean matchPending(String imageId) {
+              return false;
+            }
+          }, Clock.systemUTC(), ScanService.Settings.defaults(Duration.ofDays(3650)), "bench");
+          var schedules = new ScheduleService(store, scans, Clock.systemUTC(), () -> { });
+          var console = new Console(store, new VulnerabilityViews(store, feeds), feeds, scans, schedules,
+              Clock.systemUTC(), Duration.ofDays(3650), "bench", "127.0.0.1:7071",
+              Files.createDirectories(dir.resolve("uploads")));
+          var api = new RestApi(store, Clock.systemUTC(), Duration.ofDays(3650), "bench", feeds, schedules, scans);
+          try (ApiServer http = new ApiServer(api, "bench", metrics,
+              () -> new ApiServer.Health("UP", "UP", "UP", 0), Optional.of(console)).start("127.0.0.1", 0)) {
+            String base = "http://127.0.0.1:" + http.port();
+            String detail = DETAIL_IMAGE.substring(7, 19);
+            // api: the same question asked of the REST API, in the same round: the store's share of the time.
+            record Target(String label, String path, long targetMs, String api) {}
+            List<Target> targets = List.of(
+                new Target("images, first page, worst severity >= high, by risk", "/images?severity=high&sort=risk&order=desc", 150,
+                    "/api/v1/images?severity=high&sort=risk&order=desc"),
+                new Target("images, search + assessed, by size", "/images?search=team-1&assessment=assessed&sort=size&order=asc", 150,
+                    "/api/v1/images?search=team-1&assessment=assessed&sort=size&order=asc"),
+                new Target("images, one host (by name), by critical", "/images?host=host-42&sort=critical&order=desc", 150,
+                    "/api/v1/images?host=agent-42&sort=critical&order=desc"),
+                new Target("images, OS filter, by repository", "/images?os=debian-12&sort=repository&order=asc", 150,
+                    "/api/v1/images?os=debian-12&sort=repository&order=asc"),
+                new Target("images, default (newest first)", "/images", 150, "/api/v1/images"),
+                new Target("images, by scan status", "/images?sort=scan_status&order=desc", 150,
+                    "/api/v1/images?sort=scan_status&order=desc"),
+                new Target("images, not scanned, by last scanned", "/images?scanStatus=not_scanned&sort=last_scanned",
+                    150, "/api/v1/images?scanStatus=not_scanned&sort=last_scanned"),
+                new Target("image detail: vulnerabilities tab (default)", "/images/" + detail, 200,
+                    "/api/v1/images/" + detail + "/vulnerabilities"),
+                new Target("image detail: packages tab", "/images/" + detail + "/packages", 200,
+                    "/api/v1/images/" + detail + "/packages"),
+                new Target("image detail: layers tab", "/images/" + detail + "/layers", 200,
+                    "/api/v1/images/" + detail + "/layers"),
+                new Target("overview", "/", 0, ""));
+            HttpClient client = HttpClient.newHttpClient();
+            Map<String, long[]> times = new LinkedHashMap<>();
+            Map<String, long[]> apiTimes = new LinkedHashMap<>();
+            Map<String, Integer> bytes = new HashMap<>();
             for (Target t : targets) {
-              long s = System.nanoTime();
-              bytes.put(t.label(), fetch(client, base + t.path()));
-              times.get(t.label())[r] = (System.nanoTime() - s) / 1_000;
-              if (!t.api().isEmpty()) {
-                long a = System.nanoTime();
-                fetch(client, base + t.api());
-                apiTimes.get(t.label())[r] = (System.nanoTime() - a) / 1_000;
+              times.put(t.label(), new long[runs]);
+              apiTimes.put(t.label(), new long[runs]);
+            }
+            // Warm-up: class loading, JIT, caches of the database; then interleaved rounds.
+            for (int w = 0; w < 5; w++) for (Target t : targets) fetch(client, base + t.path());
+            for (int r = 0; r < runs; r++) {
+              for (Target t : targets) {
+                long s = System.nanoTime();
+                bytes.put(t.label(), fetch(client, base + t.path()));
+                times.get(t.label())[r] = (System.nanoTime() - s) / 1_000;
+                if (!t.api().isEmpty()) {
+                  long a = System.nanoTime();
+                  fetch(client, base + t.api());
+                  apiTimes.get(t.label())[r] = (System.nanoTime() - a) / 1_000;
+                }
               }
             }
+            StringBuilder result = new StringBuilder("RESULT console db=" + (database.postgres() ? "PostgreSQL" : "H2"));
+            boolean allMet = true;
+            for (Target t : targets) {
+              long[] us = times.get(t.label());
+              Arrays.sort(us);
+              double median = us[us.length / 2] / 1000.0;
+              double p90 = us[(int) (us.length * 0.9)] / 1000.0;
+              long[] apiUs = apiTimes.get(t.label());
+              Arrays.sort(apiUs);
+              String apiNote = t.api().isEmpty() ? "" : String.format("  (same query as JSON: %.1f ms)", apiUs[apiUs.length / 2] / 1000.0);
+              String target = t.targetMs() == 0 ? "" : String.format("   target <= %d ms   ratio %.2f", t.targetMs(),
+                  median / t.targetMs());
+              if (t.targetMs() > 0 && median > t.targetMs()) allMet = false;
+              System.out.printf("%-52s median %6.1f ms  p90 %6.1f ms  (%,d bytes)%s%s%n", t.label(), median, p90,
+                  bytes.get(t.label()), target, apiNote);
+              result.append(' ').append(t.path().equals("/") ? "overview" : t.label().split("[,:]")[0]
+                  .replace(' ', '_') + "_" + targets.indexOf(t)).append("_ms=").append(String.format("%.1f", median));
+            }
+            System.out.println(result.append(" targets_met=").append(allMet));
           }
-          String database = dbUrl.isEmpty() ? "H2" : "PostgreSQL";
-          StringBuilder result = new StringBuilder("RESULT console db=" + database);
-          boolean allMet = true;
-          for (Target t : targets) {
-            long[] us = times.get(t.label());
-            Arrays.sort(us);
-            double median = us[us.length / 2] / 1000.0;
-            double p90 = us[(int) (us.length * 0.9)] / 1000.0;
-            long[] apiUs = apiTimes.get(t.label());
-            Arrays.sort(apiUs);
-            String apiNote = t.api().isEmpty() ? "" : String.format("  (same query as JSON: %.1f ms)", apiUs[apiUs.length / 2] / 1000.0);
-            String target = t.targetMs() == 0 ? "" : String.format("   target <= %d ms   ratio %.2f", t.targetMs(),
-                median / t.targetMs());
-            if (t.targetMs() > 0 && median > t.targetMs()) allMet = false;
-            System.out.printf("%-52s median %6.1f ms  p90 %6.1f ms  (%,d bytes)%s%s%n", t.label(), median, p90,
-                bytes.get(t.label()), target, apiNote);
-            result.append(' ').append(t.path().equals("/") ? "overview" : t.label().split("[,:]")[0]
-                .replace(' ', '_') + "_" + targets.indexOf(t)).append("_ms=").append(String.format("%.1f", median));
-          }
-          System.out.println(result.append(" targets_met=").append(allMet));
         }
       }
+    } finally {
+      if (schema != null) database.dropSchema(schema);
     }
     return 0;
   }
@@ -222,14 +224,6 @@ final class ConsoleBench implements Callable<Integer> {
           + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
     return r.body().length;
-  }
-
-  private static void resetPostgres(DatabaseSettings db) throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-        Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA public CASCADE");
-      s.execute("CREATE SCHEMA public");
-    }
   }
 
   /** As autovacuum would after bulk loads (PostgreSQL plans by statistics). */
