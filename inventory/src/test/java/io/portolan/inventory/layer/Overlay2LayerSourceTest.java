@@ -158,6 +158,33 @@ class Overlay2LayerSourceTest {
   }
 
   @Test
+  void eachReadLayerGetsItsOwnTarSplitMarkersWhateverWasSkipped() throws IOException {
+    // A skipped (cached) layer and one without a record must not lend their markers to another layer.
+    List<String> diffIds = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) diffIds.add(Tars.sha256(("m" + i).getBytes()));
+    for (int i = 0; i < 5; i++) {
+      Path diff = layer(diffIds, i, "m" + i, List.of("d" + i + "/", "d" + i + "/.wh..wh..opq"));
+      Files.createDirectories(diff.resolve("d" + i));
+    }
+    Files.delete(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(Overlay2LayerSource.chainIds(diffIds)
+        .get(3))).resolve("tar-split.json.gz"));
+
+    Recorder recorder = new Recorder(s -> !s.diffId().orElseThrow().equals(diffIds.get(1)), p -> true, 100);
+    List<LayerRef> refs;
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      refs = source.walk(recorder);
+    }
+    List<Recorder.Layer> read = recorder.inOrder(refs);
+    assertThat(recorder.layers).hasSize(4);
+    assertThat(read.get(0).opaque).containsExactly("d0");
+    assertThat(read.get(1)).isNull();
+    assertThat(read.get(2).opaque).containsExactly("d2");
+    assertThat(read.get(3).opaque).isEmpty();
+    assertThat(read.get(3).warnings).singleElement().asString().contains("opaque directories");
+    assertThat(read.get(4).opaque).containsExactly("d4");
+  }
+
+  @Test
   void missingTarSplitIsAWarningNotAFailure() throws IOException {
     List<String> diffIds = List.of(Tars.sha256("l0".getBytes()));
     Path diff = layer(diffIds, 0, "nosplit", List.of());
