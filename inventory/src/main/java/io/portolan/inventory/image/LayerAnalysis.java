@@ -228,6 +228,9 @@ public final class LayerAnalysis {
       for (Analyzer a : pending) {
         if (regular ? a.wants(entry.path(), entry.mode()) : a.wants(entry.path())) {
           wanting.add(a);
+        } else if (regular && a.narrowsByMode() && a.wants(entry.path())) {
+          // Not read, but it replaces whatever a lower layer had here (see Analyzer#narrowsByMode).
+          files.computeIfAbsent(a, k -> new ArrayList<>()).add(empty(entry.path(), a));
         }
       }
       if (wanting.isEmpty()) {
