@@ -45,6 +45,12 @@ import picocli.CommandLine.Model.CommandSpec;
 final class InventoryCommand implements Callable<Integer> {
   enum Format { TABLE, JSON, CYCLONEDX }
 
+  /**
+   * Overlay2 layers walked at once. A one-shot inventory runs in the foreground, where a second core
+   * would otherwise idle while one walks a large tree; the agent, on production hosts, keeps to one.
+   */
+  private static final int WALKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
   @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, tag or ID (ignored with --source tar:PATH)")
   String image;
 
@@ -133,7 +139,7 @@ final class InventoryCommand implements Callable<Integer> {
       // Root on an overlay2 host: the engine's own records say what the image is; no API client needed.
       subject = found.get().id();
       tags = found.get().repoTags();
-      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds())) {
+      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds(), WALKERS)) {
         result = analysis.run(s);
       }
       used = "overlay2";
@@ -147,7 +153,7 @@ final class InventoryCommand implements Callable<Integer> {
           throw new IllegalArgumentException("overlay2 layers are not readable here (driver not overlay2, or not root)");
         if (!List.of("auto", "overlay2", "save").contains(source))
           throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
-        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds())
+        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds(), WALKERS)
             : DockerSaveLayerSource.fromEngine(docker.save(ref.id()))) {
           result = analysis.run(s);
         }
