@@ -146,7 +146,8 @@ class CancellationTest {
       assertThatThrownBy(() -> source.walk(visitor, () -> seen.get() >= 50)).isInstanceOf(WalkCancelledException.class);
     }
     assertThat(violations).isEmpty();
-    assertThat(ends).hasSize(4).allSatisfy(e -> assertThat(e.get()).isEqualTo(1));
+    // Layers are offered until the walk is cancelled, which may come before the last is offered.
+    assertThat(ends).isNotEmpty().hasSizeLessThanOrEqualTo(4).allSatisfy(e -> assertThat(e.get()).isEqualTo(1));
     assertThat(seen.get()).isLessThan(4 * 201);
   }
 
