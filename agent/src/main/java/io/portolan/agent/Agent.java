@@ -7,11 +7,18 @@ import io.portolan.agent.inventory.InventoryFeed;
 import io.portolan.agent.inventory.InventoryScheduler;
 import io.portolan.agent.inventory.ScanCommands;
 import io.portolan.inventory.Analyzers;
+import io.portolan.inventory.analyzer.Analyzer;
+import io.portolan.inventory.lang.java.Sha1Index;
 import io.portolan.agent.docker.DockerWatcher;
 import io.portolan.agent.transport.CollectorLink;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +55,7 @@ public final class Agent implements AutoCloseable {
    */
   public Agent(AgentConfig config, Clock clock, RandomGenerator random) {
     this.config = Objects.requireNonNull(config, "config");
+    List<Analyzer> analyzers = Analyzers.of(config.packageTypes(), sha1Index(config.javaSha1Index()));
     this.state = AgentState.open(config.stateDir());
     CollectorLink[] linkRef = new CollectorLink[1];
     InventoryScheduler[] inventoryRef = new InventoryScheduler[1];
@@ -75,12 +83,29 @@ public final class Agent implements AutoCloseable {
     this.inventory = new InventoryScheduler(state,
         new DockerLayerReader(() -> DockerImages.open(config.dockerHost(), config.dockerApiVersion()),
             config.layerSource()),
-        Analyzers.all(), config.inventory(), link::sendNow, link::outboxChanged);
+        analyzers, config.inventory(), link::sendNow, link::outboxChanged);
     inventoryRef[0] = inventory;
     link.setInventoryExchange(inventory);
     this.scans = new ScanCommands(inventory, state, link::sendNow, link::outboxChanged, clock);
     inventory.onOutboxReplaced(scans::outboxReplaced);
     link.setCommandHandler(scans);
+  }
+
+  /**
+   * The SHA-1 table the Java analyzer names bare jars with, read once at start: a table that cannot
+   * be read stops the agent with a message, rather than silently inventorying without it.
+   */
+  private static Sha1Index sha1Index(Optional<Path> file) {
+    if (file.isEmpty()) {
+      return Sha1Index.empty();
+    }
+    try {
+      return Sha1Index.load(file.get());
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("java SHA-1 index: no such file: " + file.get());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("java SHA-1 index " + file.get() + ": " + e.getMessage());
+    }
   }
 
   /** Starts watching the engine and dialling the collector; both retry on their own from here. */

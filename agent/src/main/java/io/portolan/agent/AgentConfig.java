@@ -1,10 +1,14 @@
 package io.portolan.agent;
 
+import io.portolan.inventory.Analyzers;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,6 +26,9 @@ import java.util.TreeMap;
  * @param maxInFlight unacknowledged messages allowed in flight, unless the collector says otherwise
  * @param dockerApiVersion the Docker API version to speak, lowered to the engine's maximum if older
  * @param layerSource where layers are read: overlay2 directly when readable (AUTO), or one of them only
+ * @param packageTypes what the inventory looks for; both OS and language packages unless narrowed
+ * @param javaSha1Index a {@code <sha1> TAB <group>:<artifact>:<version>} table naming jars that say
+ *     nothing about themselves, as the CLI's {@code --java-sha1-index} takes it
  */
 public record AgentConfig(
     String collectorTarget,
@@ -36,7 +43,9 @@ public record AgentConfig(
     int maxInFlight,
     String dockerApiVersion,
     io.portolan.agent.inventory.InventoryScheduler.Settings inventory,
-    io.portolan.agent.docker.DockerLayerReader.Mode layerSource) {
+    io.portolan.agent.docker.DockerLayerReader.Mode layerSource,
+    Set<Analyzers.PackageType> packageTypes,
+    Optional<Path> javaSha1Index) {
 
   public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
   public static final String DEFAULT_DOCKER_API_VERSION = "1.41";
@@ -61,6 +70,11 @@ public record AgentConfig(
     Objects.requireNonNull(dockerApiVersion, "dockerApiVersion");
     Objects.requireNonNull(inventory, "inventory");
     Objects.requireNonNull(layerSource, "layerSource");
+    Objects.requireNonNull(javaSha1Index, "javaSha1Index");
+    if (packageTypes == null || packageTypes.isEmpty()) {
+      throw new IllegalArgumentException("packageTypes must name at least one package type");
+    }
+    packageTypes = Collections.unmodifiableSet(EnumSet.copyOf(packageTypes));
     if (collectorTarget.isBlank()) {
       throw new IllegalArgumentException("collector target must be host:port");
     }
@@ -82,52 +96,73 @@ public record AgentConfig(
     return new AgentConfig(collectorTarget, stateDir, DEFAULT_DOCKER_HOST, Optional.empty(), Map.of(),
         DEFAULT_RESYNC_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_RECONNECT_MIN, DEFAULT_RECONNECT_MAX,
         DEFAULT_MAX_IN_FLIGHT, DEFAULT_DOCKER_API_VERSION, DEFAULT_INVENTORY,
-        io.portolan.agent.docker.DockerLayerReader.Mode.AUTO);
+        io.portolan.agent.docker.DockerLayerReader.Mode.AUTO, EnumSet.allOf(Analyzers.PackageType.class), Optional.empty());
   }
 
   public AgentConfig withDockerHost(String value) {
     return new AgentConfig(collectorTarget, stateDir, value, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withHostName(String value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, Optional.ofNullable(value), labels,
-        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
+        resyncInterval, heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withLabels(Map<String, String> value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, value, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withResyncInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, value,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withHeartbeatInterval(Duration value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource);
+        value, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withReconnectBackoff(Duration min, Duration max) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, min, max, maxInFlight, dockerApiVersion, inventory, layerSource);
+        heartbeatInterval, min, max, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withMaxInFlight(int value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion, inventory, layerSource);
+        heartbeatInterval, reconnectMin, reconnectMax, value, dockerApiVersion, inventory, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withInventory(io.portolan.agent.inventory.InventoryScheduler.Settings value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, value, layerSource);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, value, layerSource,
+        packageTypes, javaSha1Index);
   }
 
   public AgentConfig withLayerSource(io.portolan.agent.docker.DockerLayerReader.Mode value) {
     return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
-        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, value);
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, value,
+        packageTypes, javaSha1Index);
+  }
+
+  public AgentConfig withPackageTypes(Set<Analyzers.PackageType> value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        value, javaSha1Index);
+  }
+
+  public AgentConfig withJavaSha1Index(Optional<Path> value) {
+    return new AgentConfig(collectorTarget, stateDir, dockerHost, hostName, labels, resyncInterval,
+        heartbeatInterval, reconnectMin, reconnectMax, maxInFlight, dockerApiVersion, inventory, layerSource,
+        packageTypes, value);
   }
 
   private static void requirePositive(String name, Duration d) {

@@ -46,6 +46,16 @@ final class AgentOptions {
           + " overlay2 or save (default: ${DEFAULT-VALUE})")
   String layerSource;
 
+  @Option(names = "--pkg-types", paramLabel = "TYPES", defaultValue = io.portolan.inventory.Analyzers.PackageType.DEFAULT,
+      description = "Package types to inventory: os (dpkg, apk, rpm), library (language packages) or both"
+          + " (default: ${DEFAULT-VALUE})")
+  String pkgTypes;
+
+  @Option(names = "--java-sha1-index", paramLabel = "FILE",
+      description = "Table of <sha1><TAB><group>:<artifact>:<version> lines that names jars carrying neither"
+          + " pom.properties nor a usable manifest; read at start")
+  Path javaSha1Index;
+
   AgentConfig toConfig() {
     io.portolan.agent.docker.DockerLayerReader.Mode mode;
     try {
@@ -54,8 +64,19 @@ final class AgentOptions {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--layer-source must be auto, overlay2 or save, got '" + layerSource + "'");
     }
+    java.util.Set<io.portolan.inventory.Analyzers.PackageType> types;
+    try {
+      types = io.portolan.inventory.Analyzers.PackageType.parse(pkgTypes);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--pkg-types: " + e.getMessage());
+    }
+    if (javaSha1Index != null && !java.nio.file.Files.isRegularFile(javaSha1Index)) {
+      throw new IllegalArgumentException("--java-sha1-index: no such file: " + javaSha1Index);
+    }
     return AgentConfig.defaults(collector, stateDir)
         .withLayerSource(mode)
+        .withPackageTypes(types)
+        .withJavaSha1Index(Optional.ofNullable(javaSha1Index))
         .withInventory(new io.portolan.agent.inventory.InventoryScheduler.Settings(inventoryConcurrency, autoInventory, polite))
         .withDockerHost(dockerHost)
         .withHostName(hostName.isBlank() ? null : hostName)

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +44,12 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Inventory one image's packages layer by layer (no collector needed).")
 final class InventoryCommand implements Callable<Integer> {
   enum Format { TABLE, JSON, CYCLONEDX }
+
+  /**
+   * Overlay2 layers walked at once. A one-shot inventory runs in the foreground, where a second core
+   * would otherwise idle while one walks a large tree; the agent, on production hosts, keeps to one.
+   */
+  private static final int WALKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, tag or ID (ignored with --source tar:PATH)")
   String image;
@@ -66,10 +73,16 @@ final class InventoryCommand implements Callable<Integer> {
           + " pom.properties nor a usable manifest")
   Path javaSha1Index;
 
+  @Option(names = "--pkg-types", paramLabel = "TYPES", defaultValue = Analyzers.PackageType.DEFAULT,
+      description = "Package types to look for, as in Trivy: os (dpkg, apk, rpm), library (language packages),"
+          + " or both (default: ${DEFAULT-VALUE}). The OS is detected either way.")
+  String pkgTypes;
+
   @Spec CommandSpec spec;
 
   /** The JSON output: stable field names, meant for scripts. */
-  record Report(String image, List<String> repoTags, Optional<OsRelease> os, String source, List<Row> packages,
+  record Report(String image, List<String> repoTags, Optional<OsRelease> os, String source,
+      List<String> packageTypes, List<Row> packages,
       List<Layer> layers, List<String> errors) {}
 
   /**
@@ -103,7 +116,13 @@ final class InventoryCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--java-sha1-index: " + e.getMessage());
       }
     }
-    var analysis = new LayerAnalysis(Analyzers.all(sha1), FindingsCache.NONE);
+    Set<Analyzers.PackageType> types;
+    try {
+      types = Analyzers.PackageType.parse(pkgTypes);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--pkg-types: " + e.getMessage());
+    }
+    var analysis = new LayerAnalysis(Analyzers.of(types, sha1), FindingsCache.NONE);
     if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
       throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
     }
@@ -120,7 +139,7 @@ final class InventoryCommand implements Callable<Integer> {
       // Root on an overlay2 host: the engine's own records say what the image is; no API client needed.
       subject = found.get().id();
       tags = found.get().repoTags();
-      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds())) {
+      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds(), WALKERS)) {
         result = analysis.run(s);
       }
       used = "overlay2";
@@ -134,7 +153,7 @@ final class InventoryCommand implements Callable<Integer> {
           throw new IllegalArgumentException("overlay2 layers are not readable here (driver not overlay2, or not root)");
         if (!List.of("auto", "overlay2", "save").contains(source))
           throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
-        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds())
+        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds(), WALKERS)
             : DockerSaveLayerSource.fromEngine(docker.save(ref.id()))) {
           result = analysis.run(s);
         }
@@ -147,7 +166,8 @@ final class InventoryCommand implements Callable<Integer> {
     result.failures().forEach(f -> errors.add("layer " + (f.diffId().isEmpty() ? f.location() : f.diffId()) + ": "
         + f.message()));
     inv.errors().forEach(e -> errors.add(e.path() + ": " + e.message()));
-    Report report = report(subject, tags, used, result.diffIds(), inv, errors);
+    Report report = report(subject, tags, used, types.stream().map(Analyzers.PackageType::label).toList(),
+        result.diffIds(), inv, errors);
     switch (fmt) {
       case JSON -> {
         json(out, report);
@@ -174,8 +194,8 @@ final class InventoryCommand implements Callable<Integer> {
     }
   }
 
-  private static Report report(String subject, List<String> tags, String used, List<String> diffIds,
-      ImageInventory inv, List<String> errors) {
+  private static Report report(String subject, List<String> tags, String used, List<String> packageTypes,
+      List<String> diffIds, ImageInventory inv, List<String> errors) {
     List<Row> rows = new ArrayList<>();
     for (ImageInventory.InstalledPackage ip : inv.packages()) {
       var p = ip.pkg();
@@ -199,7 +219,7 @@ final class InventoryCommand implements Callable<Integer> {
       var c = inv.layers().get(i);
       layers.add(new Layer(i, c.diffId(), c.added().size(), c.changed().size(), c.removed().size()));
     }
-    return new Report(subject, tags, inv.os(), used, rows, layers, errors);
+    return new Report(subject, tags, inv.os(), used, packageTypes, rows, layers, errors);
   }
 
   /**
@@ -217,7 +237,8 @@ final class InventoryCommand implements Callable<Integer> {
     out.println("Image:    " + r.image() + (r.repoTags().isEmpty() ? "" : " (" + String.join(", ", r.repoTags()) + ")"));
     out.println("OS:       " + r.os().map(os -> os.prettyName().isEmpty() ? os.id() + " " + os.versionId() : os.prettyName())
         .orElse("unknown") + r.os().flatMap(OsRelease::endOfLife).map(d -> "  (security support ends " + d + ")").orElse(""));
-    out.println("Source:   " + r.source() + ", " + r.layers().size() + " layers, " + r.packages().size() + " packages");
+    out.println("Source:   " + r.source() + ", " + r.layers().size() + " layers, " + r.packages().size() + " packages ("
+        + String.join(", ", r.packageTypes()) + ")");
     out.println();
     out.printf("%-5s %-9s %-7s %-7s  %s%n", "LAYER", "ADDED", "CHANGED", "REMOVED", "DIFF ID");
     for (Layer l : r.layers()) out.printf("%-5d %-9d %-7d %-7d  %s%n", l.index(), l.added(), l.changed(), l.removed(), l.diffId());
@@ -270,6 +291,9 @@ final class InventoryCommand implements Callable<Integer> {
         g.writeEndObject();
       }
       g.writeStringField("source", r.source());
+      g.writeArrayFieldStart("packageTypes");
+      for (String t : r.packageTypes()) g.writeString(t);
+      g.writeEndArray();
       g.writeArrayFieldStart("packages");
       for (Row p : r.packages()) {
         g.writeStartObject();

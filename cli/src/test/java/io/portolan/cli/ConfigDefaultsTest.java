@@ -1,6 +1,10 @@
 package io.portolan.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portolan.agent.AgentConfig;
+import io.portolan.inventory.Analyzers;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -42,6 +46,38 @@ class ConfigDefaultsTest {
     Files.writeString(file, "db-url=jdbc:postgresql://db:5432/portolan\n");
     var o = parse(Map.of("PORTOLAN_CONFIG", file.toString()), "collector");
     assertThat(o.toConfig().databaseSettings().jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/portolan");
+  }
+
+  AgentOptions parseAgent(Map<String, String> env, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setDefaultValueProvider(ConfigDefaults.load(args, env));
+    var parsed = cli.parseArgs(args);
+    return ((AgentCommand) parsed.subcommand().commandSpec().userObject()).options;
+  }
+
+  @Test
+  void theAgentInventoriesEveryPackageTypeUnlessNarrowedAndTakesASha1Table() throws Exception {
+    assertThat(parseAgent(Map.of(), "agent").toConfig().packageTypes())
+        .containsExactly(Analyzers.PackageType.OS, Analyzers.PackageType.LIBRARY);
+    assertThat(parseAgent(Map.of(), "agent").toConfig().javaSha1Index()).isEmpty();
+
+    Path table = dir.resolve("sha1.tsv");
+    Files.writeString(table, "# sha1\tgav\n");
+    Path file = dir.resolve("agent.properties");
+    Files.writeString(file, "pkg-types=os\njava-sha1-index=" + table + "\n");
+    AgentConfig fromFile = parseAgent(Map.of(), "--config", file.toString(), "agent").toConfig();
+    assertThat(fromFile.packageTypes()).containsExactly(Analyzers.PackageType.OS);
+    assertThat(fromFile.javaSha1Index()).contains(table);
+    assertThat(parseAgent(Map.of(), "agent", "--pkg-types", "library").toConfig().packageTypes())
+        .containsExactly(Analyzers.PackageType.LIBRARY);
+  }
+
+  @Test
+  void aBadPackageTypeOrAMissingSha1TableStopsTheAgentWithAMessage() {
+    assertThatThrownBy(() -> parseAgent(Map.of(), "agent", "--pkg-types", "os,apps").toConfig())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--pkg-types").hasMessageContaining("'apps'");
+    assertThatThrownBy(() -> parseAgent(Map.of(), "agent", "--java-sha1-index", dir.resolve("nope.tsv").toString())
+        .toConfig()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no such file");
   }
 
   @Test

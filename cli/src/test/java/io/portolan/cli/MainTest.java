@@ -65,11 +65,11 @@ class MainTest {
     var layer = new InventoryCommand.Layer(0, "sha256:aa", 1, 0, 2);
     var withOs = new InventoryCommand.Report("sha256:img", List.of("a:1", "b \"quoted\""),
         Optional.of(new OsRelease("debian", "Debian GNU/Linux", "12", "bookworm", "Debian 12",
-            Optional.of(LocalDate.of(2028, 6, 30)))), "overlay2", List.of(row, row, jar), List.of(layer),
+            Optional.of(LocalDate.of(2028, 6, 30)))), "overlay2", List.of("os", "library"), List.of(row, row, jar), List.of(layer),
         List.of("layer x: broken\n\u00e9"));
-    var bare = new InventoryCommand.Report("x", List.of(), Optional.empty(), "save", List.of(), List.of(), List.of());
+    var bare = new InventoryCommand.Report("x", List.of(), Optional.empty(), "save", List.of("os"), List.of(), List.of(), List.of());
     var noEol = new InventoryCommand.Report("x", List.of(), Optional.of(new OsRelease("alpine", "", "3.19", "", "",
-        Optional.empty())), "tar", List.of(), List.of(), List.of());
+        Optional.empty())), "tar", List.of(), List.of(), List.of(), List.of());
     for (var report : List.of(withOs, bare, noEol)) {
       StringWriter out = new StringWriter();
       try (PrintWriter w = new PrintWriter(out)) {

@@ -333,6 +333,25 @@ class LanguagePackagesIT {
     assertThat(language.stream().filter(r -> r.contains(" usr/local/bin/fzf-copy ")).count()).isEqualTo(fzfLinked.size());
   }
 
+  @Test
+  void aGoBinaryWhoseExecuteBitsALaterLayerRemovedIsNoLongerReported() throws Exception {
+    Path ctx = Files.createDirectories(work.resolve("chmod-ctx"));
+    // The same install as the Debian test above, so the engine reuses that layer when it exists.
+    String image = build("portolan-it/lang-chmod:1", ctx, "FROM " + BASE,
+        "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends"
+            + " python3-requests ruby-rack fzf && rm -rf /var/lib/apt/lists/*",
+        "RUN cp /usr/bin/fzf /usr/local/bin/fzf-kept && cp /usr/bin/fzf /usr/local/bin/fzf-chmod",
+        // Copied up unchanged but for its mode: the binary is still there, it just cannot run.
+        "RUN chmod a-x /usr/local/bin/fzf-chmod");
+    assertThat(exec(image, "stat -c %a /usr/local/bin/fzf-chmod /usr/local/bin/fzf-kept")).containsExactly("644", "755");
+
+    Set<String> language = inventory(image, p -> !List.of("deb", "apk", "rpm").contains(p.path("type").asText()));
+    int top = diffIds(image).size() - 1;
+    assertThat(language).filteredOn(r -> r.contains(" usr/local/bin/fzf-kept ")).isNotEmpty()
+        .allMatch(r -> r.endsWith(" L" + (top - 1)));
+    assertThat(language).noneMatch(r -> r.contains(" usr/local/bin/fzf-chmod "));
+  }
+
   /** Lines a shell command prints inside a fresh container of {@code image} (no network). */
   static List<String> exec(String image, String script) throws Exception {
     Process p = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "--entrypoint", "bash", image, "-c", script)

@@ -16,7 +16,10 @@ import io.portolan.inventory.os.dpkg.DpkgAnalyzer;
 import io.portolan.inventory.os.release.OsReleaseAnalyzer;
 import io.portolan.inventory.os.rpm.RpmAnalyzer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** The analyzers an inventory runs, in one place so the agent and the one-shot CLI agree. */
 public final class Analyzers {
@@ -49,5 +52,61 @@ public final class Analyzers {
   /** {@link #all(Sha1Index)} without a SHA-1 table. */
   public static List<Analyzer> all() {
     return all(Sha1Index.empty());
+  }
+
+  /**
+   * The analyzers for {@code types}. OS detection runs whatever the selection, as in Trivy: the
+   * distro qualifies every purl and names the end of life. Without {@link PackageType#OS}, a
+   * language package that an OS package installed is reported on its own (nothing says who owns it).
+   */
+  public static List<Analyzer> of(Set<PackageType> types, Sha1Index sha1) {
+    if (types.isEmpty()) {
+      throw new IllegalArgumentException("no package types selected");
+    }
+    List<Analyzer> selected = new ArrayList<>();
+    if (types.contains(PackageType.OS)) {
+      selected.addAll(osPackages());
+    } else {
+      selected.add(new OsReleaseAnalyzer());
+    }
+    if (types.contains(PackageType.LIBRARY)) {
+      selected.addAll(languagePackages(sha1));
+    }
+    return List.copyOf(selected);
+  }
+
+  /**
+   * The kinds of package an inventory can look for, named as Trivy's {@code --pkg-types} names
+   * them. Inventorying only {@code os} walks just the package databases' directories, which on an
+   * overlay2 host is a fraction of reading every executable and archive of the image.
+   */
+  public enum PackageType {
+    /** The distro's package databases: dpkg, apk, rpm. */
+    OS,
+    /** Application packages: Java archives, npm, PyPI, Go and Rust binaries, gems, Composer, NuGet, runtimes. */
+    LIBRARY;
+
+    /** Both: what an inventory looks for unless told otherwise. */
+    public static final String DEFAULT = "os,library";
+
+    /** Lower case, as written on a command line. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A comma-separated list such as {@code os,library}; anything else is an error that says what is allowed. */
+    public static Set<PackageType> parse(String list) {
+      Set<PackageType> types = EnumSet.noneOf(PackageType.class);
+      for (String item : list.split(",", -1)) {
+        String name = item.trim();
+        try {
+          types.add(valueOf(name.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("unknown package type '" + name + "' in '" + list
+              + "': use os, library or both (os,library)");
+        }
+      }
+      return types;
+    }
   }
 }

@@ -31,6 +31,16 @@ public interface Analyzer {
   }
 
   /**
+   * Whether {@link #wants(String, int)} refuses some files that {@link #wants(String)} accepts,
+   * by their mode. A layer that holds such a file (an executable whose execute bits a later layer
+   * removed, or a binary replaced by data) records that the path now holds nothing for this
+   * analyzer, without reading it, so the lower layer's findings for it do not survive.
+   */
+  default boolean narrowsByMode() {
+    return false;
+  }
+
+  /**
    * Paths (directories or files, relative) below which every file this analyzer wants lives; ""
    * means anywhere. Sources that can skip directories (overlay2) walk only toward these, so an OS
    * package scan does not visit a whole JDK.

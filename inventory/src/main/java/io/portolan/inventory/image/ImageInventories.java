@@ -60,7 +60,7 @@ public final class ImageInventories {
       byLayer.computeIfAbsent(f.diffId(), k -> new ArrayList<>()).add(f);
     }
     // The file system as the layers so far leave it: (analyzer, path) -> what the file holds.
-    Map<FileKey, Surviving> state = new TreeMap<>();
+    TreeMap<FileKey, Surviving> state = new TreeMap<>();
     List<ImageInventory.LayerChanges> changes = new ArrayList<>();
     List<LayerFindings.LayerError> errors = new ArrayList<>();
     List<ImageInventory.InstalledPackage> visible = List.of();
@@ -69,10 +69,10 @@ public final class ImageInventories {
       Map<FileKey, Surviving> before = new TreeMap<>(state);
       for (LayerFindings f : layer) {
         for (String dir : f.opaqueDirectories()) {
-          state.keySet().removeIf(k -> !k.path().equals(dir) && LayerPaths.isAtOrUnder(k.path(), dir));
+          removeUnder(state, dir, false);
         }
         for (String path : f.whiteouts()) {
-          state.keySet().removeIf(k -> LayerPaths.isAtOrUnder(k.path(), path));
+          removeUnder(state, path, true);
         }
       }
       Map<FileKey, List<FileFindings>> written = new LinkedHashMap<>();
@@ -90,6 +90,24 @@ public final class ImageInventories {
       visible = now;
     }
     return new ImageInventory(os(state), visible, changes, errors);
+  }
+
+  /**
+   * Removes the files under {@code path} (and {@code path} itself when {@code self}) as two key
+   * ranges of the path-ordered state: an apt layer whites out thousands of files, and testing
+   * every file of the image against every whiteout cost a cold CLI run more than reading the layers.
+   * Every path with the prefix {@code p + "/"} sorts in {@code [p + "/", p + "0")}, '0' being the
+   * character after '/'; the keys of {@code p} itself (one per analyzer) in {@code [p, p + "\0")}.
+   */
+  static void removeUnder(TreeMap<FileKey, Surviving> state, String path, boolean self) {
+    if (path.isEmpty()) {
+      state.keySet().removeIf(k -> self || !k.path().isEmpty());
+      return;
+    }
+    if (self) {
+      state.subMap(new FileKey("", path), new FileKey("", path + "\0")).clear();
+    }
+    state.subMap(new FileKey("", path + "/"), new FileKey("", path + "0")).clear();
   }
 
   private static Surviving rewrite(List<FileFindings> files, Surviving previous, String diffId) {

@@ -6,6 +6,7 @@ import io.portolan.inventory.layer.EntryContent;
 import io.portolan.inventory.layer.LayerEnd;
 import io.portolan.inventory.layer.LayerEntry;
 import io.portolan.inventory.layer.LayerHandler;
+import io.portolan.inventory.layer.LayerPaths;
 import io.portolan.inventory.layer.LayerRef;
 import io.portolan.inventory.layer.LayerSource;
 import io.portolan.inventory.layer.LayerStart;
@@ -175,10 +176,12 @@ public final class LayerAnalysis {
   private final class Run implements LayerHandler {
     @Override
     public boolean descend(String directory) {
+      if (anywhere) {
+        return true;
+      }
       for (Analyzer a : pending) {
         for (String root : a.roots()) {
-          if (root.isEmpty() || root.equals(directory) || root.startsWith(directory + "/")
-              || directory.startsWith(root + "/")) {
+          if (root.equals(directory) || LayerPaths.isAtOrUnder(root, directory) || LayerPaths.isAtOrUnder(directory, root)) {
             return true;
           }
         }
@@ -199,6 +202,8 @@ public final class LayerAnalysis {
     private final Set<String> opaque = new LinkedHashSet<>();
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
+    /** Some pending analyzer reads files anywhere, so every directory is entered (asked once per directory). */
+    private final boolean anywhere;
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
         Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures,
@@ -210,6 +215,7 @@ public final class LayerAnalysis {
       this.failedUnnamed = failedUnnamed;
       this.completeUnnamed = completeUnnamed;
       this.failures = failures;
+      this.anywhere = pending.stream().anyMatch(a -> a.roots().contains(""));
     }
 
     @Override
@@ -222,6 +228,9 @@ public final class LayerAnalysis {
       for (Analyzer a : pending) {
         if (regular ? a.wants(entry.path(), entry.mode()) : a.wants(entry.path())) {
           wanting.add(a);
+        } else if (regular && a.narrowsByMode() && a.wants(entry.path())) {
+          // Not read, but it replaces whatever a lower layer had here (see Analyzer#narrowsByMode).
+          files.computeIfAbsent(a, k -> new ArrayList<>()).add(empty(entry.path(), a));
         }
       }
       if (wanting.isEmpty()) {

@@ -46,6 +46,7 @@ final class PackageOwnership {
     Set<String> installedNames = new HashSet<>();
     Set<String> npmProjects = new HashSet<>();
     Set<String> composerProjects = new HashSet<>();
+    Set<String> languagePaths = new HashSet<>();
     for (Map.Entry<FileKey, Surviving> file : state.entrySet()) {
       String path = file.getKey().path();
       if (path.equals(COMPOSER_INSTALLED) || path.endsWith("/" + COMPOSER_INSTALLED)) {
@@ -56,7 +57,10 @@ final class PackageOwnership {
         if (OS_TYPES.contains(p.type())) {
           osByKey.putIfAbsent(p.key(), p);
           osByName.putIfAbsent(p.type() + "/" + p.name(), p);
-        } else if (!isLockfile(p)) {
+          continue;
+        }
+        languagePaths.add(path);
+        if (!isLockfile(p)) {
           installedNames.add(p.type() + "/" + normalized(p));
           int nodeModules = path.startsWith(NODE_MODULES) ? 0 : path.indexOf("/" + NODE_MODULES) + 1;
           if (p.type().equals("npm") && (nodeModules > 0 || path.startsWith(NODE_MODULES))) {
@@ -65,8 +69,10 @@ final class PackageOwnership {
         }
       }
     }
+    // Only paths holding a language package need an owner: an OS image owns tens of thousands of
+    // files, and this runs once per layer.
     Map<String, Package> ownerOfPath = new HashMap<>();
-    for (Surviving surviving : state.values()) {
+    for (Surviving surviving : languagePaths.isEmpty() ? List.<Surviving>of() : state.values()) {
       for (OwnedFiles owned : surviving.owned()) {
         // A list whose package is gone (purged, or left behind by a broken removal) owns nothing.
         Package owner = owned.architecture().isEmpty() ? osByName.get(owned.type() + "/" + owned.name())
@@ -75,7 +81,9 @@ final class PackageOwnership {
           continue;
         }
         for (String p : owned.paths()) {
-          ownerOfPath.putIfAbsent(p, owner);
+          if (languagePaths.contains(p)) {
+            ownerOfPath.putIfAbsent(p, owner);
+          }
         }
       }
     }

@@ -21,8 +21,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
@@ -55,11 +60,28 @@ public final class Overlay2LayerSource implements LayerSource {
 
   private final Path dockerRoot;
   private final List<String> diffIds;
+  private final int parallelism;
 
   /** {@code diffIds} come from the image config's {@code rootfs.diff_ids}, bottom layer first. */
   public Overlay2LayerSource(Path dockerRoot, List<String> diffIds) {
+    this(dockerRoot, diffIds, 1);
+  }
+
+  /**
+   * As {@link #Overlay2LayerSource(Path, List)}, walking up to {@code parallelism} layers at once:
+   * for a one-shot inventory in the foreground, where a second core otherwise idles while one
+   * walks a tree of 60,000 files. An agent on a production host keeps to one. Each layer's
+   * entries still reach its handler on one thread, and every {@link LayerHandler#end} is
+   * delivered on the caller's thread in image order; handlers of different layers must not share
+   * unsynchronized state, and {@code cancelled} must be safe to ask from any thread.
+   */
+  public Overlay2LayerSource(Path dockerRoot, List<String> diffIds, int parallelism) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+    }
     this.dockerRoot = dockerRoot;
     this.diffIds = List.copyOf(diffIds);
+    this.parallelism = parallelism;
   }
 
   /** Docker's chain ID of each layer: chain(0) = diff(0), chain(n) = sha256(chain(n-1) + " " + diff(n)). */
@@ -81,6 +103,9 @@ public final class Overlay2LayerSource implements LayerSource {
 
   @Override
   public List<LayerRef> walk(LayerVisitor visitor, BooleanSupplier cancelled) throws IOException {
+    if (parallelism > 1 && diffIds.size() > 1) {
+      return walkInParallel(visitor, cancelled);
+    }
     List<String> chains = chainIds(diffIds);
     List<LayerRef> refs = new ArrayList<>();
     for (int i = 0; i < diffIds.size(); i++) {
@@ -115,6 +140,117 @@ public final class Overlay2LayerSource implements LayerSource {
           end instanceof LayerEnd.Failed f ? Optional.of(f.message()) : Optional.empty()));
     }
     return refs;
+  }
+
+  /** A layer offered to the visitor: its walk runs on a pool thread; {@code handler} null if skipped. */
+  private record Started(String diffId, String location, LayerHandler handler, Future<LayerEnd> end) {}
+
+  /**
+   * Offers every layer to the visitor in image order on this thread, walks the wanted ones on up
+   * to {@link #parallelism} threads, then ends them here, in image order.
+   */
+  private List<LayerRef> walkInParallel(LayerVisitor visitor, BooleanSupplier cancelled) throws IOException {
+    List<String> chains = chainIds(diffIds);
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, diffIds.size()), r -> {
+      Thread t = new Thread(r, "portolan-layer-walk");
+      t.setDaemon(true);
+      return t;
+    });
+    List<Started> started = new ArrayList<>();
+    // Set when the walk as a whole stops: the layers still walking then stop at their next entry.
+    AtomicBoolean stop = new AtomicBoolean();
+    BooleanSupplier stopping = () -> stop.get() || cancelled.getAsBoolean();
+    try {
+      for (int i = 0; i < diffIds.size(); i++) {
+        if (cancelled.getAsBoolean()) {
+          throw endAllCancelled(started, 0, stop, new WalkCancelledException("", "", 0));
+        }
+        String diffId = diffIds.get(i);
+        Path layerDb = dockerRoot.resolve("image/overlay2/layerdb/sha256")
+            .resolve(chains.get(i).substring("sha256:".length()));
+        String location = layerDb.toString();
+        Optional<String> error;
+        try {
+          location = locate(layerDb, diffId, chains.get(i)).toString();
+          error = Optional.empty();
+        } catch (IOException e) {
+          error = Optional.of("layer " + diffId + ": " + e.getMessage());
+        }
+        Optional<LayerHandler> handler = visitor.startLayer(new LayerStart(location, Optional.of(diffId)));
+        if (handler.isEmpty()) {
+          started.add(new Started(diffId, location, null, null));
+          continue;
+        }
+        Future<LayerEnd> end;
+        if (error.isPresent()) {
+          end = CompletableFuture.completedFuture(new LayerEnd.Failed(location, Optional.of(diffId), error.get()));
+        } else {
+          Path diff = Path.of(location);
+          end = pool.submit(() -> walkLayer(layerDb, diff, diffId, handler.get(), stopping));
+        }
+        started.add(new Started(diffId, location, handler.get(), end));
+      }
+      List<LayerRef> refs = new ArrayList<>();
+      for (int i = 0; i < started.size(); i++) {
+        Started layer = started.get(i);
+        if (layer.handler() == null) {
+          refs.add(new LayerRef(layer.diffId(), layer.location(), Optional.empty()));
+          continue;
+        }
+        LayerEnd end;
+        try {
+          end = layer.end().get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof WalkCancelledException cancel) {
+            throw endAllCancelled(started, i, stop, cancel);
+          }
+          // walkLayer turns every IOException and RuntimeException into a failed end; this is an Error.
+          end = new LayerEnd.Failed(layer.location(), Optional.of(layer.diffId()), "layer " + layer.diffId()
+              + " at " + layer.location() + ": " + e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw endAllCancelled(started, i, stop, new WalkCancelledException(layer.location(), "", 0));
+        }
+        layer.handler().end(end);
+        refs.add(new LayerRef(layer.diffId(), layer.location(),
+            end instanceof LayerEnd.Failed f ? Optional.of(f.message()) : Optional.empty()));
+      }
+      return refs;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Stops the walks still running, waits until each has (so no entry reaches a handler after its
+   * end), ends every started layer from {@code from} on as failed, and returns {@code cause} to be
+   * thrown.
+   */
+  private static WalkCancelledException endAllCancelled(List<Started> started, int from, AtomicBoolean stop,
+      WalkCancelledException cause) {
+    stop.set(true);
+    boolean interrupted = Thread.interrupted();
+    for (int i = from; i < started.size(); i++) {
+      Started layer = started.get(i);
+      if (layer.handler() == null) {
+        continue;
+      }
+      while (true) {
+        try {
+          layer.end().get();
+          break;
+        } catch (ExecutionException e) {
+          break; // it stopped, cancelled or broken: either way its handler hears no more entries
+        } catch (InterruptedException e) {
+          interrupted = true; // the walk stops at its next entry; wait for that, then restore the flag
+        }
+      }
+      layer.handler().end(new LayerEnd.Failed(layer.location(), Optional.of(layer.diffId()), cause.getMessage()));
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return cause;
   }
 
   private Path locate(Path layerDb, String diffId, String chainId) throws IOException {

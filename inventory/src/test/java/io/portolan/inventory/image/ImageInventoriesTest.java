@@ -77,6 +77,34 @@ class ImageInventoriesTest {
   }
 
   @Test
+  void whiteoutsAndOpaqueDirectoriesSpareNeighboursThatOnlyShareTheirPrefix() {
+    // '-', '.' and '0'..'9' sort around '/': "opt/a-b" lies between "opt/a" and "opt/a/x".
+    ImageInventory inv = ImageInventories.of(List.of(
+        layer("L0", file("opt/a", deb("a", "1")), file("opt/a/x", deb("ax", "1")), file("opt/a/y/z", deb("ayz", "1")),
+            file("opt/a-b", deb("a-b", "1")), file("opt/a.c", deb("a.c", "1")), file("opt/a0", deb("a0", "1")),
+            file("opt/ab", deb("ab", "1")), file("opt/d", deb("d", "1")), file("opt/d/e", deb("de", "1")),
+            file("opt/d-e/f", deb("d-e-f", "1")), file("opt/d0", deb("d0", "1"))),
+        layer("L1", List.of(), List.of("opt/a"), List.of("opt/d"))));
+
+    assertThat(inv.packages()).extracting(p -> p.pkg().name())
+        .containsExactlyInAnyOrder("a-b", "a.c", "a0", "ab", "d", "d-e-f", "d0");
+    assertThat(names(inv.layers().get(1).removed())).containsExactlyInAnyOrder("a@1", "ax@1", "ayz@1", "de@1");
+  }
+
+  @Test
+  void aWhiteoutOfTheRootRemovesEverythingAndAnOpaqueRootKeepsNothingBelowIt() {
+    ImageInventory whiteout = ImageInventories.of(List.of(
+        layer("L0", file("opt/a", deb("a", "1")), file(STATUS, deb("b", "1"))),
+        layer("L1", List.of(), List.of(""), List.of())));
+    ImageInventory opaque = ImageInventories.of(List.of(
+        layer("L0", file("opt/a", deb("a", "1")), file(STATUS, deb("b", "1"))),
+        layer("L1", List.of(file("opt/c", deb("c", "1"))), List.of(), List.of(""))));
+
+    assertThat(whiteout.packages()).isEmpty();
+    assertThat(opaque.packages()).extracting(p -> p.pkg().name()).containsExactly("c");
+  }
+
+  @Test
   void opaqueDirectoryHidesLowerPathsButKeepsItsOwnNewFiles() {
     ImageInventory inv = ImageInventories.of(List.of(
         layer("L0", file("var/lib/dpkg/status.d/a", deb("a", "1")), file("var/lib/dpkg/status.d/b", deb("b", "1")),

@@ -298,6 +298,11 @@ class LayerAnalysisTest {
     }
 
     @Override
+    public boolean narrowsByMode() {
+      return true;
+    }
+
+    @Override
     public boolean randomAccess() {
       return true;
     }
@@ -352,10 +357,32 @@ class LayerAnalysisTest {
     LayerAnalysis.Result result = new LayerAnalysis(List.of(exec), FindingsCache.NONE)
         .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0), List.of(sha(l0))))));
 
-    // The non-executable file is never offered; the hard link gets its target's findings.
-    assertThat(result.findings().getFirst().files()).extracting(FileFindings::path, f -> f.packages().get(0).name())
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("bin/tool", "stream-7"),
-            org.assertj.core.groups.Tuple.tuple("bin/tool-link", "stream-7"));
+    // The non-executable file is never offered, only marked as holding nothing; the hard link gets
+    // its target's findings.
+    assertThat(result.findings().getFirst().files())
+        .extracting(FileFindings::path, f -> f.packages().stream().map(Package::name).toList())
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("bin/tool", List.of("stream-7")),
+            org.assertj.core.groups.Tuple.tuple("bin/tool-link", List.of("stream-7")),
+            org.assertj.core.groups.Tuple.tuple("bin/readme", List.of()));
+  }
+
+  @Test
+  void anExecutableWhoseExecuteBitsALaterLayerRemovedNoLongerCounts() throws Exception {
+    // chmod -x in a later layer copies the file up unchanged but for its mode; so does replacing
+    // the binary with data. Neither is read again, and neither may keep the binary's findings.
+    byte[] l0 = tarWithModes(Map.of("bin/tool", 0755, "bin/other", 0755, "bin/kept", 0755),
+        Map.of("bin/tool", "ELF-ish", "bin/other", "ELF-too", "bin/kept", "ELF-kept"), Map.of());
+    byte[] l1 = tarWithModes(Map.of("bin/tool", 0644, "bin/other", 0600),
+        Map.of("bin/tool", "ELF-ish", "bin/other", "now a text file"), Map.of());
+    ExecAnalyzer exec = new ExecAnalyzer();
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(exec), FindingsCache.NONE)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0, l1), List.of(sha(l0), sha(l1))))));
+    assertThat(result.failures()).isEmpty();
+
+    ImageInventory inv = ImageInventories.of(result.diffIds(), result.findings());
+    assertThat(inv.packages()).extracting(p -> p.location() + " " + p.pkg().name())
+        .containsExactly("bin/kept stream-8");
+    assertThat(inv.layers().get(1).removed()).extracting(Package::name).containsExactlyInAnyOrder("stream-7", "stream-7");
   }
 
   @Test

@@ -101,6 +101,57 @@ class CancellationTest {
   }
 
   @Test
+  void overlay2WalkingLayersAtOnceStopsThemAllAndEndsEachStartedLayerOnceAfterItsLastEntry() throws IOException {
+    List<String> diffIds = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) diffIds.add(Tars.sha256(("p" + i).getBytes()));
+    for (int i = 0; i < diffIds.size(); i++) {
+      String chain = Overlay2LayerSource.chainIds(diffIds).get(i);
+      Path db = Files.createDirectories(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(chain)));
+      Files.writeString(db.resolve("diff"), diffIds.get(i));
+      Files.writeString(db.resolve("cache-id"), "par" + i);
+      Files.write(db.resolve("tar-split.json.gz"), Overlay2LayerSourceTest.tarSplit(List.of()));
+      Path diff = Files.createDirectories(root.resolve("overlay2/par" + i + "/diff/data"));
+      for (int f = 0; f < 200; f++) Files.writeString(diff.resolve(String.format("f%03d", f)), "x");
+    }
+    java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Queue<String> violations = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    List<java.util.concurrent.atomic.AtomicInteger> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LayerVisitor visitor = start -> {
+      java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+      ends.add(ended);
+      return java.util.Optional.of(new LayerHandler() {
+        @Override
+        public void entry(LayerEntry entry, EntryContent content) {
+          if (ended.get() > 0) violations.add("entry " + entry.path() + " after the end of " + start.location());
+          seen.incrementAndGet();
+        }
+
+        @Override
+        public void whiteout(String path) {}
+
+        @Override
+        public void opaqueDirectory(String directory) {}
+
+        @Override
+        public void warning(String path, String message) {}
+
+        @Override
+        public void end(LayerEnd end) {
+          if (!(end instanceof LayerEnd.Failed)) violations.add("not failed: " + end);
+          ended.incrementAndGet();
+        }
+      });
+    };
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds, 2)) {
+      assertThatThrownBy(() -> source.walk(visitor, () -> seen.get() >= 50)).isInstanceOf(WalkCancelledException.class);
+    }
+    assertThat(violations).isEmpty();
+    // Layers are offered until the walk is cancelled, which may come before the last is offered.
+    assertThat(ends).isNotEmpty().hasSizeLessThanOrEqualTo(4).allSatisfy(e -> assertThat(e.get()).isEqualTo(1));
+    assertThat(seen.get()).isLessThan(4 * 201);
+  }
+
+  @Test
   void aSavedTarballStopsBetweenLayers() throws IOException {
     byte[] first = new Tars().file("a", "1").bytes();
     byte[] second = new Tars().file("b", "2").bytes();

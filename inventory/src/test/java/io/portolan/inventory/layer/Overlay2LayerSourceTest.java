@@ -143,18 +143,52 @@ class Overlay2LayerSourceTest {
     Path two = layer(diffIds, 2, "two", List.of());
     Files.writeString(two.resolve("file"), "2");
 
-    Recorder recorder = new Recorder(s -> !s.diffId().orElseThrow().equals(diffIds.get(0)), p -> true, 100);
-    List<LayerRef> refs;
-    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
-      refs = source.walk(recorder);
+    for (int parallelism : new int[] {1, 3}) {
+      Recorder recorder = new Recorder(s -> !s.diffId().orElseThrow().equals(diffIds.get(0)), p -> true, 100);
+      List<LayerRef> refs;
+      try (LayerSource source = new Overlay2LayerSource(root, diffIds, parallelism)) {
+        refs = source.walk(recorder);
+      }
+      assertThat(refs).extracting(LayerRef::diffId).containsExactlyElementsOf(diffIds);
+      assertThat(refs.get(0).error()).isEmpty();
+      assertThat(refs.get(1).error()).get().asString().contains(diffIds.get(1)).contains("overlay2");
+      assertThat(refs.get(2).error()).isEmpty();
+      assertThat(recorder.layers).hasSize(2);
+      assertThat(recorder.inOrder(refs).get(2).contents).containsEntry("file", "2");
+      assertThat(recorder.inOrder(refs).get(1).end).isInstanceOf(LayerEnd.Failed.class);
+      assertThat(one).doesNotExist();
     }
-    assertThat(refs).extracting(LayerRef::diffId).containsExactlyElementsOf(diffIds);
-    assertThat(refs.get(0).error()).isEmpty();
-    assertThat(refs.get(1).error()).get().asString().contains(diffIds.get(1)).contains("overlay2");
-    assertThat(refs.get(2).error()).isEmpty();
-    assertThat(recorder.layers).hasSize(2);
-    assertThat(recorder.inOrder(refs).get(2).contents).containsEntry("file", "2");
-    assertThat(one).doesNotExist();
+  }
+
+  @Test
+  void eachReadLayerGetsItsOwnTarSplitMarkersWhateverWasSkippedAndHoweverManyAreWalkedAtOnce() throws IOException {
+    // A skipped (cached) layer and one without a record must not lend their markers to another layer.
+    List<String> diffIds = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) diffIds.add(Tars.sha256(("m" + i).getBytes()));
+    for (int i = 0; i < 5; i++) {
+      Path diff = layer(diffIds, i, "m" + i, List.of("d" + i + "/", "d" + i + "/.wh..wh..opq"));
+      Files.createDirectories(diff.resolve("d" + i));
+    }
+    Files.delete(root.resolve("image/overlay2/layerdb/sha256").resolve(Tars.hex(Overlay2LayerSource.chainIds(diffIds)
+        .get(3))).resolve("tar-split.json.gz"));
+
+    for (int parallelism : new int[] {1, 2, 5}) {
+      Recorder recorder = new Recorder(s -> !s.diffId().orElseThrow().equals(diffIds.get(1)), p -> true, 100);
+      List<LayerRef> refs;
+      try (LayerSource source = new Overlay2LayerSource(root, diffIds, parallelism)) {
+        refs = source.walk(recorder);
+      }
+      List<Recorder.Layer> read = recorder.inOrder(refs);
+      assertThat(refs).extracting(LayerRef::diffId).containsExactlyElementsOf(diffIds);
+      assertThat(recorder.layers).hasSize(4);
+      assertThat(read.get(0).opaque).containsExactly("d0");
+      assertThat(read.get(1)).isNull();
+      assertThat(read.get(2).opaque).containsExactly("d2");
+      assertThat(read.get(3).opaque).isEmpty();
+      assertThat(read.get(3).warnings).singleElement().asString().contains("opaque directories");
+      assertThat(read.get(4).opaque).containsExactly("d4");
+      assertThat(read.get(4).entries).containsExactly("d4 DIRECTORY 0 755 ");
+    }
   }
 
   @Test

@@ -28,7 +28,13 @@ import java.util.Optional;
  */
 public final class DotnetDepsAnalyzer implements Analyzer {
   public static final String NAME = "dotnet-deps";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The mapper, made on first use: building one costs a cold process tens of milliseconds, which an
+   * image without such files should not pay.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   private final long maxFileBytes;
 
@@ -65,7 +71,7 @@ public final class DotnetDepsAnalyzer implements Analyzer {
     byte[] data = BoundedInput.readAll(path, content, size, maxFileBytes);
     JsonNode root;
     try {
-      root = JSON.readTree(data);
+      root = Json.MAPPER.readTree(data);
     } catch (JsonParseException e) {
       JsonLocation at = e.getLocation();
       throw new AnalysisException(path + ": invalid JSON at offset " + (at == null ? -1 : at.getByteOffset()) + ": "

@@ -74,7 +74,13 @@ public final class GoBinaryAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    // 2: a non-executable file at a wanted path hides the lower layers' findings for it.
+    return 2;
+  }
+
+  @Override
+  public boolean narrowsByMode() {
+    return true;
   }
 
   @Override

@@ -43,7 +43,13 @@ import java.util.zip.Inflater;
 public final class RustAnalyzer implements Analyzer {
   public static final String NAME = "rust";
   static final String SECTION = ".dep-v0";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The mapper, made on first use: building one costs a cold process tens of milliseconds, which an
+   * image without such files should not pay.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
   // cargo-auditable caps its own data far lower; this only bounds a zlib bomb.
   private static final int MAX_INFLATED = 16 * 1024 * 1024;
 
@@ -64,7 +70,13 @@ public final class RustAnalyzer implements Analyzer {
 
   @Override
   public int version() {
-    return 1;
+    // 2: a non-executable file at a wanted path hides the lower layers' findings for it.
+    return 2;
+  }
+
+  @Override
+  public boolean narrowsByMode() {
+    return true;
   }
 
   @Override
@@ -216,7 +228,7 @@ public final class RustAnalyzer implements Analyzer {
   static void auditData(String path, byte[] json, List<Package> out) throws AnalysisException {
     JsonNode root;
     try {
-      root = JSON.readTree(json);
+      root = Json.MAPPER.readTree(json);
     } catch (JsonParseException e) {
       JsonLocation at = e.getLocation();
       throw new AnalysisException(path + ": " + SECTION + " JSON invalid at offset "
