@@ -80,7 +80,34 @@ final class Browser implements AutoCloseable {
   }
 
   String text(String css) {
-    return find(css).getText();
+    return fresh(() -> find(css).getText());
+  }
+
+  /** The attribute of the element at {@code css}, read again if a poll swapped the element meanwhile. */
+  String attribute(String css, String name) {
+    return fresh(() -> find(css).getAttribute(name));
+  }
+
+  /** Clicks the element at {@code css}, found again if a poll swapped it between finding and clicking. */
+  void click(String css) {
+    fresh(() -> {
+      find(css).click();
+      return null;
+    });
+  }
+
+  /**
+   * Pages that poll (scan progress) replace their elements every few seconds, so an element found
+   * may be gone by the time it is read: then it is found again, a few times at most.
+   */
+  private static <T> T fresh(java.util.function.Supplier<T> read) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return read.get();
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        if (attempt == 5) throw e;
+      }
+    }
   }
 
   <T> T until(String what, Function<WebDriver, T> condition) {
