@@ -130,14 +130,32 @@ final class Browser implements AutoCloseable {
         return false;
       } catch (org.openqa.selenium.StaleElementReferenceException replaced) {
         return true;
+      } catch (org.openqa.selenium.WebDriverException e) {
+        // Asked while the old document is being torn down, Chromium may say this instead of "stale".
+        if (String.valueOf(e.getMessage()).contains("does not belong to the document")) return true;
+        throw e;
       }
     });
     waitForIdle();
   }
 
-  /** Runs {@code action} (a click on a link or a submit) and waits until the next page has loaded. */
+  /**
+   * Runs {@code action} (a click on a link or a submit) and waits until the next page has loaded:
+   * a mark set on the old page's window is gone once the new document replaced it. (Asking an old
+   * element whether it is stale races with the teardown of its document.)
+   */
   void navigating(Runnable action) {
-    swapping("html", action);
+    driver.executeScript("window.__portolanOldPage = true");
+    action.run();
+    until("the next page", d -> {
+      try {
+        return Boolean.TRUE.equals(driver.executeScript(
+            "return window.__portolanOldPage === undefined && document.readyState === 'complete'"));
+      } catch (org.openqa.selenium.WebDriverException navigatingStill) {
+        return false;
+      }
+    });
+    waitForIdle();
   }
 
   void resize(int width, int height) {
