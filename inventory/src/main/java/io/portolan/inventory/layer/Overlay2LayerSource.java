@@ -110,17 +110,10 @@ public final class Overlay2LayerSource implements LayerSource {
     List<LayerRef> refs = new ArrayList<>();
     for (int i = 0; i < diffIds.size(); i++) {
       if (cancelled.getAsBoolean()) throw new WalkCancelledException("", "", 0);
-      String diffId = diffIds.get(i);
-      Path layerDb = dockerRoot.resolve("image/overlay2/layerdb/sha256")
-          .resolve(chains.get(i).substring("sha256:".length()));
-      String location = layerDb.toString();
-      Optional<String> error;
-      try {
-        location = locate(layerDb, diffId, chains.get(i)).toString();
-        error = Optional.empty();
-      } catch (IOException e) {
-        error = Optional.of("layer " + diffId + ": " + e.getMessage());
-      }
+      Located layer = layer(i, chains);
+      String diffId = layer.diffId();
+      String location = layer.location();
+      Optional<String> error = layer.error();
       Optional<LayerHandler> handler = visitor.startLayer(new LayerStart(location, Optional.of(diffId)));
       if (handler.isEmpty()) {
         refs.add(new LayerRef(diffId, location, Optional.empty()));
@@ -130,7 +123,7 @@ public final class Overlay2LayerSource implements LayerSource {
       try {
         end = error.isPresent()
             ? new LayerEnd.Failed(location, Optional.of(diffId), error.get())
-            : walkLayer(layerDb, Path.of(location), diffId, handler.get(), cancelled);
+            : walkLayer(layer.layerDb(), Path.of(location), diffId, handler.get(), cancelled);
       } catch (WalkCancelledException e) {
         handler.get().end(new LayerEnd.Failed(location, Optional.of(diffId), e.getMessage()));
         throw e;
@@ -140,6 +133,23 @@ public final class Overlay2LayerSource implements LayerSource {
           end instanceof LayerEnd.Failed f ? Optional.of(f.message()) : Optional.empty()));
     }
     return refs;
+  }
+
+  /**
+   * The {@code i}th layer's layerdb entry and where its tree is: {@code location} is the {@code
+   * diff} directory, or the layerdb entry when {@code error} says why the tree cannot be used.
+   */
+  private record Located(String diffId, Path layerDb, String location, Optional<String> error) {}
+
+  private Located layer(int i, List<String> chains) {
+    String diffId = diffIds.get(i);
+    Path layerDb = dockerRoot.resolve("image/overlay2/layerdb/sha256")
+        .resolve(chains.get(i).substring("sha256:".length()));
+    try {
+      return new Located(diffId, layerDb, locate(layerDb, diffId, chains.get(i)).toString(), Optional.empty());
+    } catch (IOException e) {
+      return new Located(diffId, layerDb, layerDb.toString(), Optional.of("layer " + diffId + ": " + e.getMessage()));
+    }
   }
 
   /** A layer offered to the visitor: its walk runs on a pool thread; {@code handler} null if skipped. */
@@ -165,17 +175,10 @@ public final class Overlay2LayerSource implements LayerSource {
         if (cancelled.getAsBoolean()) {
           throw endAllCancelled(started, 0, stop, new WalkCancelledException("", "", 0));
         }
-        String diffId = diffIds.get(i);
-        Path layerDb = dockerRoot.resolve("image/overlay2/layerdb/sha256")
-            .resolve(chains.get(i).substring("sha256:".length()));
-        String location = layerDb.toString();
-        Optional<String> error;
-        try {
-          location = locate(layerDb, diffId, chains.get(i)).toString();
-          error = Optional.empty();
-        } catch (IOException e) {
-          error = Optional.of("layer " + diffId + ": " + e.getMessage());
-        }
+        Located layer = layer(i, chains);
+        String diffId = layer.diffId();
+        String location = layer.location();
+        Optional<String> error = layer.error();
         Optional<LayerHandler> handler = visitor.startLayer(new LayerStart(location, Optional.of(diffId)));
         if (handler.isEmpty()) {
           started.add(new Started(diffId, location, null, null));
@@ -186,7 +189,7 @@ public final class Overlay2LayerSource implements LayerSource {
           end = CompletableFuture.completedFuture(new LayerEnd.Failed(location, Optional.of(diffId), error.get()));
         } else {
           Path diff = Path.of(location);
-          end = pool.submit(() -> walkLayer(layerDb, diff, diffId, handler.get(), stopping));
+          end = pool.submit(() -> walkLayer(layer.layerDb(), diff, diffId, handler.get(), stopping));
         }
         started.add(new Started(diffId, location, handler.get(), end));
       }
