@@ -1,7 +1,16 @@
 package io.portolan.bench;
 
+import static io.portolan.bench.InventoryRuns.analysis;
+import static io.portolan.bench.InventoryRuns.awaitOffer;
+import static io.portolan.bench.InventoryRuns.ensureBase;
+import static io.portolan.bench.InventoryRuns.exitCode;
+import static io.portolan.bench.InventoryRuns.launcherClasspath;
+import static io.portolan.bench.InventoryRuns.verdict;
+import static io.portolan.bench.InventoryRuns.warm;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.bench.InventoryRuns.Offer;
 import io.portolan.agent.AgentConfig;
 import io.portolan.agent.cache.AgentState;
 import io.portolan.agent.docker.DockerImages;
@@ -10,14 +19,12 @@ import io.portolan.agent.inventory.InventoryScheduler;
 import io.portolan.agent.inventory.LayerReader;
 import io.portolan.cli.JvmOptions;
 import io.portolan.inventory.Analyzers;
-import io.portolan.inventory.image.FindingsCache;
 import io.portolan.inventory.image.LayerAnalysis;
 import io.portolan.inventory.layer.EntryContent;
 import io.portolan.inventory.layer.LayerEnd;
 import io.portolan.inventory.layer.LayerEntry;
 import io.portolan.inventory.layer.LayerHandler;
 import io.portolan.inventory.layer.Overlay2LayerSource;
-import io.portolan.proto.agent.v1.LayerOffer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -97,10 +104,8 @@ final class InventoryBench implements Callable<Integer> {
   private record CliRun(double seconds, double peakRssMb, Path out) {}
 
   /** An offer the scheduler sent, stamped when it was sent. */
-  private record Offer(long nanos, LayerOffer offer) {}
-
   /** The figures of one round, by name; seconds unless the name says otherwise. */
-  private final List<Map<String, Double>> results = new ArrayList<>();
+  private final Rounds results = new Rounds();
 
   @Override
   public Integer call() throws Exception {
@@ -233,12 +238,12 @@ final class InventoryBench implements Callable<Integer> {
   private record Step(String name, Runnable action) {}
 
   private void summary(DockerImages.ImageRef ref, int packages) {
-    double save = median("save");
-    double warmMs = median("warm_ms");
+    double save = results.median("save");
+    double warmMs = results.median("warm_ms");
     double rss = 0;
     for (String types : PKG_TYPES) {
-      rss = Math.max(rss, Math.max(max("overlay2_" + label(types) + "_rss_mb"),
-          max("savestream_" + label(types) + "_rss_mb")));
+      rss = Math.max(rss, Math.max(results.max("overlay2_" + label(types) + "_rss_mb"),
+          results.max("savestream_" + label(types) + "_rss_mb")));
     }
     String rssHow = Files.isExecutable(TIME) ? "/usr/bin/time %M" : "VmHWM sampled every 5 ms";
 
@@ -254,15 +259,15 @@ final class InventoryBench implements Callable<Integer> {
       String o = "overlay2_" + label(types);
       String s = "savestream_" + label(types);
       // Paired ratios (same round) cancel the machine's load drift better than a ratio of medians.
-      double overlay2Ratio = medianRatio(o, "save");
-      double savestreamRatio = medianRatio(s, "save");
+      double overlay2Ratio = results.medianRatio(o, "save");
+      double savestreamRatio = results.medianRatio(s, "save");
       System.out.printf("    cold inventory, overlay2 (process)    %8.2f s   %.3fx save   target <= %.2fx: %s (%.1fx target)%n",
-          median(o), overlay2Ratio, TARGET_OVERLAY2_RATIO, verdict(overlay2Ratio <= TARGET_OVERLAY2_RATIO),
+          results.median(o), overlay2Ratio, TARGET_OVERLAY2_RATIO, verdict(overlay2Ratio <= TARGET_OVERLAY2_RATIO),
           overlay2Ratio / TARGET_OVERLAY2_RATIO);
       System.out.printf("    cold inventory, save stream (process) %8.2f s   %.3fx save   target <= %.2fx: %s (%.2fx target)%n",
-          median(s), savestreamRatio, TARGET_SAVESTREAM_RATIO, verdict(savestreamRatio <= TARGET_SAVESTREAM_RATIO),
+          results.median(s), savestreamRatio, TARGET_SAVESTREAM_RATIO, verdict(savestreamRatio <= TARGET_SAVESTREAM_RATIO),
           savestreamRatio / TARGET_SAVESTREAM_RATIO);
-      System.out.printf("    peak RSS: overlay2 %.0f MB, save stream %.0f MB%n", max(o + "_rss_mb"), max(s + "_rss_mb"));
+      System.out.printf("    peak RSS: overlay2 %.0f MB, save stream %.0f MB%n", results.max(o + "_rss_mb"), results.max(s + "_rss_mb"));
     }
     System.out.printf("  warm re-inventory (agent cache, all analyzers) %6.1f ms  %.5fx save  target <= %.0f ms: %s"
         + " (%.2fx target)%n", warmMs, warmMs / 1000 / save, TARGET_WARM_MS, verdict(warmMs <= TARGET_WARM_MS),
@@ -270,23 +275,23 @@ final class InventoryBench implements Callable<Integer> {
     System.out.printf("  peak RSS, cold inventory process      %8.0f MB  (max of every run, %s)   target <= %.0f MB: %s"
         + " (%.2fx target)%n", rss, rssHow, TARGET_RSS_MB, verdict(rss <= TARGET_RSS_MB), rss / TARGET_RSS_MB);
     System.out.println("  where the overlay2 time goes (medians):");
-    System.out.printf("    JVM start + CLI parse ('inventory --help')    %.3f s  (RSS %.0f MB)%n", median("jvm"),
-        max("jvm_rss_mb"));
-    System.out.printf("    in process: plain tree walk (stat only)       %.3f s%n", median("plainwalk"));
+    System.out.printf("    JVM start + CLI parse ('inventory --help')    %.3f s  (RSS %.0f MB)%n", results.median("jvm"),
+        results.max("jvm_rss_mb"));
+    System.out.printf("    in process: plain tree walk (stat only)       %.3f s%n", results.median("plainwalk"));
     System.out.printf("    in process: Overlay2LayerSource walk          %.3f s  (tar-split parse + per-entry stat,"
-        + " no content)%n", median("sourcewalk"));
+        + " no content)%n", results.median("sourcewalk"));
     System.out.printf("    in process: LayerAnalysis, all analyzers      %.3f s  (OS analyzers only %.3f s)%n",
-        median("analysis"), median("analysis_os"));
+        results.median("analysis"), results.median("analysis_os"));
     System.out.printf("    so outside the analysis (JVM, Docker API, JSON out): %.3f s (os), %.3f s (all)%n",
-        median("overlay2_os") - median("analysis_os"), median("overlay2_all") - median("analysis"));
+        results.median("overlay2_os") - results.median("analysis_os"), results.median("overlay2_all") - results.median("analysis"));
     System.out.printf("  JVM of the measured processes: %s%n", String.join(" ",
         JvmOptions.forCommand("inventory", cliClasspath, List.of("inventory", image, "--source", "overlay2"))));
     StringBuilder result = new StringBuilder(String.format("RESULT inventory save_s=%.2f", save));
     for (String types : PKG_TYPES) {
       String l = label(types);
       result.append(String.format(" overlay2_%s_s=%.3f overlay2_%s_ratio=%.3f savestream_%s_s=%.2f"
-              + " savestream_%s_ratio=%.3f", l, median("overlay2_" + l), l, medianRatio("overlay2_" + l, "save"), l,
-          median("savestream_" + l), l, medianRatio("savestream_" + l, "save")));
+              + " savestream_%s_ratio=%.3f", l, results.median("overlay2_" + l), l, results.medianRatio("overlay2_" + l, "save"), l,
+          results.median("savestream_" + l), l, results.medianRatio("savestream_" + l, "save")));
     }
     result.append(String.format(" warm_ms=%.1f peak_rss_mb=%.0f", warmMs, rss));
     System.out.println(result);
@@ -297,24 +302,6 @@ final class InventoryBench implements Callable<Integer> {
     return pkgTypes.equals("os") ? "os" : "all";
   }
 
-  private static String verdict(boolean met) {
-    return met ? "met" : "MISSED";
-  }
-
-  private double median(String key) {
-    double[] v = results.stream().mapToDouble(r -> r.get(key)).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  private double medianRatio(String key, String baseline) {
-    double[] v = results.stream().mapToDouble(r -> r.get(key) / r.get(baseline)).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  private double max(String key) {
-    return results.stream().mapToDouble(r -> r.get(key)).max().orElse(0);
-  }
-
   // ---- the image ----
 
   private void ensureImage(Path work) throws IOException, InterruptedException {
@@ -322,7 +309,7 @@ final class InventoryBench implements Callable<Integer> {
       System.out.println("using the existing image " + image + " (--rebuild builds it again)");
       return;
     }
-    ensureBase();
+    ensureBase(base);
     Path context = Files.createDirectories(work.resolve("image"));
     StringBuilder dockerfile = new StringBuilder("FROM " + base + "\n");
     for (String packages : PACKAGE_LAYERS) {
@@ -354,24 +341,6 @@ final class InventoryBench implements Callable<Integer> {
           + tail(log, 30));
     }
     System.out.printf("built %s in %.0f s%n", image, (System.nanoTime() - t0) / 1e9);
-  }
-
-  /** Builds the base image with the repository's script when it is missing. */
-  private void ensureBase() throws IOException, InterruptedException {
-    if (exitCode(List.of("docker", "image", "inspect", base)) == 0) return;
-    Path script = null;
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isExecutable(dir.resolve("scripts/build-test-base.sh"))) {
-        script = dir.resolve("scripts/build-test-base.sh");
-        break;
-      }
-    }
-    if (script == null) {
-      throw new IllegalStateException("base image " + base + " is missing; run scripts/build-test-base.sh " + base
-          + " from the repository (or run this benchmark from there)");
-    }
-    Process p = new ProcessBuilder(script.toString(), base).inheritIO().start();
-    if (p.waitFor() != 0) throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
   }
 
   private int dpkgQueryCount(Path work) throws IOException, InterruptedException {
@@ -468,37 +437,6 @@ final class InventoryBench implements Callable<Integer> {
     }
   }
 
-  /** A re-inventory of an image whose every unit is in the agent's cache; fails if a layer is read. */
-  private static double warm(InventoryScheduler scheduler, String imageId, AtomicReference<CompletableFuture<Offer>> next,
-      AtomicInteger layerReads, int units) {
-    CompletableFuture<Offer> offer = new CompletableFuture<>();
-    next.set(offer);
-    int readsBefore = layerReads.get();
-    int analyzedBefore = scheduler.layersAnalyzed();
-    long t0 = System.nanoTime();
-    if (!scheduler.schedule(imageId)) throw new IllegalStateException("the scheduler refused to inventory " + imageId);
-    Offer o = awaitOffer(offer, units, "the warm re-inventory");
-    if (layerReads.get() != readsBefore || scheduler.layersAnalyzed() != analyzedBefore) {
-      throw new IllegalStateException("the warm re-inventory read layers (" + (layerReads.get() - readsBefore)
-          + " reads, " + (scheduler.layersAnalyzed() - analyzedBefore) + " units analyzed): the cache did not hold");
-    }
-    return (o.nanos() - t0) / 1e6;
-  }
-
-  private static Offer awaitOffer(CompletableFuture<Offer> future, int units, String what) {
-    Offer o;
-    try {
-      o = future.get(10, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      throw new IllegalStateException(what + " sent no layer offer: " + e, e);
-    }
-    if (o.offer().getLayersCount() != units || o.offer().getErrorsCount() > 0) {
-      throw new IllegalStateException(what + " offered " + o.offer().getLayersCount() + " of " + units
-          + " units, errors " + o.offer().getErrorsList());
-    }
-    return o;
-  }
-
   /** The directories overlay2 keeps the image's layers in, as the agent's source finds them. */
   private static List<Path> diffDirs(Path root, List<String> diffIds) throws IOException {
     List<Path> dirs = new ArrayList<>();
@@ -559,19 +497,6 @@ final class InventoryBench implements Callable<Integer> {
     }
   }
 
-  /** What the CLI's overlay2 inventory does in process, without JVM start, Docker API or output. */
-  private static double analysis(Path root, List<String> diffIds, List<io.portolan.inventory.analyzer.Analyzer> analyzers) {
-    long t0 = System.nanoTime();
-    LayerAnalysis.Result result = new LayerAnalysis(analyzers, FindingsCache.NONE)
-        .run(new Overlay2LayerSource(root, diffIds));
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    if (result.imageError().isPresent() || !result.failures().isEmpty()) {
-      throw new IllegalStateException("in-process analysis failed: " + result.imageError().orElse("")
-          + result.failures());
-    }
-    return seconds;
-  }
-
   // ---- checks ----
 
   /** "type name version architecture" of every package in a {@code --format json} report; fails on errors. */
@@ -604,28 +529,6 @@ final class InventoryBench implements Callable<Integer> {
   }
 
   // ---- helpers ----
-
-  /**
-   * The class path {@code ./portolan} gives its commands, when run from the repository (so the
-   * measured processes find classes in the same order and share the launcher's class-data
-   * archive); else this benchmark's jars (a class directory would keep the JVM from using one).
-   */
-  private static String launcherClasspath() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isRegularFile(dir.resolve("cli/target/portolan-cli.jar"))) {
-        return dir.resolve("cli/target/portolan-cli.jar") + java.io.File.pathSeparator
-            + dir.resolve("cli/target/lib") + "/*";
-      }
-    }
-    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-        .filter(e -> !e.isEmpty() && !Files.isDirectory(Path.of(e)))
-        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
-  }
-
-  private static int exitCode(List<String> cmd) throws IOException, InterruptedException {
-    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-  }
 
   private static String tail(Path file, int lines) {
     try {

@@ -1,7 +1,16 @@
 package io.portolan.bench;
 
+import static io.portolan.bench.InventoryRuns.analysis;
+import static io.portolan.bench.InventoryRuns.awaitOffer;
+import static io.portolan.bench.InventoryRuns.ensureBase;
+import static io.portolan.bench.InventoryRuns.exitCode;
+import static io.portolan.bench.InventoryRuns.launcherClasspath;
+import static io.portolan.bench.InventoryRuns.verdict;
+import static io.portolan.bench.InventoryRuns.warm;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.bench.InventoryRuns.Offer;
 import io.portolan.agent.AgentConfig;
 import io.portolan.agent.cache.AgentState;
 import io.portolan.agent.docker.DockerImages;
@@ -11,10 +20,6 @@ import io.portolan.agent.inventory.LayerReader;
 import io.portolan.cli.JvmOptions;
 import io.portolan.inventory.Analyzers;
 import io.portolan.inventory.analyzer.Analyzer;
-import io.portolan.inventory.image.FindingsCache;
-import io.portolan.inventory.image.LayerAnalysis;
-import io.portolan.inventory.layer.Overlay2LayerSource;
-import io.portolan.proto.agent.v1.LayerOffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -73,12 +78,10 @@ final class LangBench implements Callable<Integer> {
       description = "Class path of the measured 'portolan inventory' processes (default: the launcher's)")
   String cliClasspath;
 
-  private record Offer(long nanos, LayerOffer offer) {}
-
   /** One image under test, with what the cold checks need. */
   private record Subject(String label, String image, String id, List<String> diffIds) {}
 
-  private final List<Map<String, Double>> results = new ArrayList<>();
+  private final Rounds results = new Rounds();
 
   @Override
   public Integer call() throws Exception {
@@ -90,7 +93,7 @@ final class LangBench implements Callable<Integer> {
     if (rebuild) deleteTree(cache);
     Path jarsContext = Files.createDirectories(cache.resolve("jars-image"));
     Path npmContext = Files.createDirectories(cache.resolve("npm-image"));
-    ensureBase();
+    ensureBase(BASE_IMAGE);
     buildJarsImage(work, jarsContext);
     buildNpmImage(work, npmContext);
 
@@ -170,41 +173,21 @@ final class LangBench implements Callable<Integer> {
     System.out.printf("=== lang: %d interleaved rounds, medians ===%n", rounds);
     StringBuilder result = new StringBuilder("RESULT lang");
     for (String label : List.of("jars", "npm")) {
-      double cold = median(label + "_cold");
-      double warm = median(label + "_warm_ms");
+      double cold = results.median(label + "_cold");
+      double warm = results.median(label + "_warm_ms");
       System.out.printf("  %-4s cold inventory (process, overlay2)  %6.2f s   target <= %.1f s: %s (%.2fx target);"
               + " in-process analysis %.2f s, peak RSS %.0f MB%n", label, cold, TARGET_COLD_S,
-          verdict(cold <= TARGET_COLD_S), cold / TARGET_COLD_S, median(label + "_analysis"), max(label + "_rss_mb"));
+          verdict(cold <= TARGET_COLD_S), cold / TARGET_COLD_S, results.median(label + "_analysis"), results.max(label + "_rss_mb"));
       System.out.printf("  %-4s warm re-inventory (agent cache)  %6.1f ms  target <= %.0f ms: %s (%.2fx target)%n",
           label, warm, TARGET_WARM_MS, verdict(warm <= TARGET_WARM_MS), warm / TARGET_WARM_MS);
       result.append(String.format(" %s_cold_s=%.3f %s_cold_ratio=%.2f %s_warm_ms=%.1f %s_warm_ratio=%.2f", label, cold,
           label, cold / TARGET_COLD_S, label, warm, label, warm / TARGET_WARM_MS));
     }
-    System.out.printf("  JVM start + CLI parse ('inventory --help')  %.2f s%n", median("jvm"));
+    System.out.printf("  JVM start + CLI parse ('inventory --help')  %.2f s%n", results.median("jvm"));
     System.out.println(result);
   }
 
-  private static String verdict(boolean met) {
-    return met ? "met" : "MISSED";
-  }
-
-  private double median(String key) {
-    double[] v = results.stream().mapToDouble(r -> r.get(key)).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  private double max(String key) {
-    return results.stream().mapToDouble(r -> r.get(key)).max().orElse(0);
-  }
-
   // ---- the images ----
-
-  private void ensureBase() throws IOException, InterruptedException {
-    if (exitCode(List.of("docker", "image", "inspect", BASE_IMAGE)) == 0) return;
-    Path script = LangFixtures.repositoryRoot().resolve("scripts/build-test-base.sh");
-    Process p = new ProcessBuilder(script.toString(), BASE_IMAGE).inheritIO().start();
-    if (p.waitFor() != 0) throw new IllegalStateException(script + " failed (exit " + p.exitValue() + ")");
-  }
 
   /** The jars are fetched every run: the correctness check reads what the image should hold from them. */
   private void buildJarsImage(Path work, Path context) throws Exception {
@@ -370,51 +353,4 @@ final class LangBench implements Callable<Integer> {
     }
   }
 
-  /** A re-inventory whose every unit is cached; fails if a layer is read. */
-  private static double warm(InventoryScheduler scheduler, String imageId, AtomicReference<CompletableFuture<Offer>> next,
-      AtomicInteger layerReads, int units) {
-    CompletableFuture<Offer> offer = new CompletableFuture<>();
-    next.set(offer);
-    int readsBefore = layerReads.get();
-    long t0 = System.nanoTime();
-    if (!scheduler.schedule(imageId)) throw new IllegalStateException("the scheduler refused to inventory " + imageId);
-    Offer o = awaitOffer(offer, units, "the warm re-inventory of " + imageId);
-    if (layerReads.get() != readsBefore) throw new IllegalStateException("the warm re-inventory read layers");
-    return (o.nanos() - t0) / 1e6;
-  }
-
-  private static Offer awaitOffer(CompletableFuture<Offer> future, int units, String what) {
-    Offer o;
-    try {
-      o = future.get(10, TimeUnit.MINUTES);
-    } catch (Exception e) {
-      throw new IllegalStateException(what + " sent no layer offer: " + e, e);
-    }
-    if (o.offer().getLayersCount() != units || o.offer().getErrorsCount() > 0) {
-      throw new IllegalStateException(what + " offered " + o.offer().getLayersCount() + " of " + units
-          + " units, errors " + o.offer().getErrorsList());
-    }
-    return o;
-  }
-
-  /** The CLI's analysis in this process (warm JIT), without JVM start, Docker API or output. */
-  private static double analysis(Path root, List<String> diffIds, List<Analyzer> analyzers) {
-    long t0 = System.nanoTime();
-    LayerAnalysis.Result result = new LayerAnalysis(analyzers, FindingsCache.NONE).run(new Overlay2LayerSource(root, diffIds));
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    if (result.imageError().isPresent() || !result.failures().isEmpty()) {
-      throw new IllegalStateException("in-process analysis failed: " + result.failures());
-    }
-    return seconds;
-  }
-
-  private static String launcherClasspath() {
-    Path root = LangFixtures.repositoryRoot();
-    return root.resolve("cli/target/portolan-cli.jar") + java.io.File.pathSeparator + root.resolve("cli/target/lib") + "/*";
-  }
-
-  private static int exitCode(List<String> cmd) throws IOException, InterruptedException {
-    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-  }
 }
