@@ -85,7 +85,7 @@ final class ScanBench implements Callable<Integer> {
             (System.nanoTime() - t1) / 1e9, sim.unitsSent());
         awaitMatched(api, collector, distinct, timeout);
         if (postgres) vacuum(db);
-        Thread.sleep(2_000); // let the collector's background work of the setup settle
+        awaitIdle(collector, pid);
 
         double cpu0 = ProcStats.cpuSeconds(pid);
         long s0 = System.nanoTime();
@@ -150,6 +150,23 @@ final class ScanBench implements Callable<Integer> {
       sb.append(t).append(' ').append(mb(sizes.get(t)));
     }
     return sb.toString();
+  }
+
+  /**
+   * Until the collector used under 5% of a core for a whole second, so that the setup's background
+   * work (matching, statistics) is not billed to the scan; at most a minute, then says so.
+   */
+  private static void awaitIdle(BenchProcess collector, long pid) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    double before = ProcStats.cpuSeconds(pid);
+    while (System.nanoTime() < deadline) {
+      collector.requireAlive();
+      Thread.sleep(1_000);
+      double now = ProcStats.cpuSeconds(pid);
+      if (now - before < 0.05) return;
+      before = now;
+    }
+    System.out.println("setup: the collector was still busy after a minute; measuring anyway");
   }
 
   private void awaitMatched(CollectorApi api, BenchProcess collector, int distinct, Duration timeout)
