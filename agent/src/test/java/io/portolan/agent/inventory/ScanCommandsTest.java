@@ -60,6 +60,8 @@ class ScanCommandsTest {
         }
         try {
           gate.await(10, TimeUnit.SECONDS);
+          // Stands for reading one file: a 10,000-file layer then takes ~20 s, so a cancel sent
+          // once the scan runs lands between files, which is what the cancel test checks.
           Thread.sleep(2);
         } catch (InterruptedException ex) {
           Thread.currentThread().interrupt();
