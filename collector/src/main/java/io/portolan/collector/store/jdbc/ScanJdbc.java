@@ -448,7 +448,7 @@ final class ScanJdbc {
     Map<String, Counts> before = counts(c, dispatches.stream().map(Dispatch::imageId).toList());
     List<Object[]> rows = new ArrayList<>();
     List<Object[]> statuses = new ArrayList<>();
-    for (Dispatch d : sortedDispatches(dispatches)) {
+    for (Dispatch d : inItemOrder(dispatches, Dispatch::jobId, Dispatch::imageId)) {
       Counts b = before.getOrDefault(d.imageId(), Counts.NONE);
       rows.add(new Object[] {d.hostId(), d.requestId(), now, b.assessed(), b.critical(), b.high(), b.medium(), b.low(),
           b.negligible(), b.unknown(), b.total(), d.jobId(), d.imageId()});
@@ -458,12 +458,14 @@ final class ScanJdbc {
     upsertStatus.run(c, dedupeStatuses(statuses));
   }
 
-  private static List<Dispatch> sortedDispatches(List<Dispatch> d) {
-    List<Dispatch> out = new ArrayList<>(d);
-    out.sort((a, b) -> {
-      int x = a.jobId().compareTo(b.jobId());
-      return x != 0 ? x : a.imageId().compareTo(b.imageId());
-    });
+  /**
+   * Items in (job, image) order, the order their rows are locked and written in, so that two
+   * collectors writing overlapping batches cannot deadlock.
+   */
+  private static <T> List<T> inItemOrder(Collection<T> items, java.util.function.Function<T, String> jobId,
+      java.util.function.Function<T, String> imageId) {
+    List<T> out = new ArrayList<>(items);
+    out.sort(java.util.Comparator.comparing(jobId).thenComparing(imageId));
     return out;
   }
 
@@ -487,12 +489,7 @@ final class ScanJdbc {
   }
 
   private static List<ItemNote> sortedNotes(Collection<ItemNote> notes) {
-    List<ItemNote> out = new ArrayList<>(notes);
-    out.sort((a, b) -> {
-      int x = a.jobId().compareTo(b.jobId());
-      return x != 0 ? x : a.imageId().compareTo(b.imageId());
-    });
-    return out;
+    return inItemOrder(notes, ItemNote::jobId, ItemNote::imageId);
   }
 
   void requeue(Connection c, List<ItemNote> items, Instant now) throws SQLException {
