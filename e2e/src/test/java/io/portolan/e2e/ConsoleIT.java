@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,7 +36,7 @@ import org.openqa.selenium.support.ui.Select;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleIT {
-  static final String BASE = "portolan-test/debian:bookworm";
+  static final String BASE = Engine.DEBIAN_BASE;
   static final ObjectMapper JSON = new ObjectMapper();
   Path work;
   Engine engine;
@@ -54,10 +53,7 @@ class ConsoleIT {
   void start() throws Exception {
     work = Files.createTempDirectory("portolan-console-it");
     engine = new Engine();
-    Process base = new ProcessBuilder("bash", Path.of("..", "scripts", "build-test-base.sh").toString(), BASE)
-        .inheritIO().start();
-    assertThat(base.waitFor(600, TimeUnit.SECONDS)).as("build-test-base.sh finished").isTrue();
-    assertThat(base.exitValue()).as("build-test-base.sh exit code").isZero();
+    engine.debianBase();
     repo = "portolan-console-it/" + engine.run;
     // A Debian image that runs (vulnerabilities, packages, layers), and three tiny ones to page through.
     Path ctx = Files.createDirectories(work.resolve("ctx"));

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
  */
 final class Engine implements AutoCloseable {
   static final String LABEL = "io.portolan.e2e";
+  static final String DEBIAN_BASE = "portolan-test/debian:bookworm";
   private static final Path BUSYBOX = Path.of("/bin/busybox");
 
   final DockerClient docker;
@@ -40,6 +41,21 @@ final class Engine implements AutoCloseable {
       throw new IllegalStateException("no Docker engine answers on /var/run/docker.sock: run scripts/ensure-docker.sh"
           + " (the integration tests need a real dockerd)", e);
     }
+  }
+
+  /**
+   * Builds the debootstrap bookworm base (scripts/build-test-base.sh, a no-op when the engine has
+   * it) and returns its name; fails the test when the script fails or hangs.
+   */
+  String debianBase() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("bash", Path.of("..", "scripts", "build-test-base.sh").toString(), DEBIAN_BASE)
+        .inheritIO().start();
+    if (!p.waitFor(600, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("build-test-base.sh did not finish within 600 s");
+    }
+    if (p.exitValue() != 0) throw new AssertionError("build-test-base.sh exit code " + p.exitValue());
+    return DEBIAN_BASE;
   }
 
   /** A FROM-scratch image around Debian's static busybox whose ID is unique to this call. */

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class InventoryCorrectnessIT {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String BASE = "portolan-test/debian:bookworm";
+  static final String BASE = Engine.DEBIAN_BASE;
   @TempDir static Path work;
   static Engine engine;
 
   @BeforeAll
   static void buildBase() throws Exception {
     engine = new Engine();
-    Process p = new ProcessBuilder("bash", Path.of("..", "scripts", "build-test-base.sh").toString(), BASE)
-        .inheritIO().start();
-    assertThat(p.waitFor(600, TimeUnit.SECONDS)).as("build-test-base.sh finished").isTrue();
-    assertThat(p.exitValue()).as("build-test-base.sh exit code").isZero();
+    engine.debianBase();
   }
 
   @AfterAll
