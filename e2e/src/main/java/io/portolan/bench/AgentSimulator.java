@@ -1,9 +1,7 @@
 package io.portolan.bench;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.portolan.proto.agent.v1.AgentMessage;
@@ -12,11 +10,9 @@ import io.portolan.proto.agent.v1.CollectorMessage;
 import io.portolan.proto.agent.v1.Heartbeat;
 import io.portolan.proto.agent.v1.Hello;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,7 +30,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * seq. Like a real agent it reconnects after UNAVAILABLE and resends what was not committed.
  */
 final class AgentSimulator implements AutoCloseable {
-  private static final int STREAMS_PER_CHANNEL = 100;
   private static final int MAX_ATTEMPTS = 10;
 
   /** The outcome of the initial sync; times are System.nanoTime() values. */
@@ -48,10 +43,9 @@ final class AgentSimulator implements AutoCloseable {
   private final Fleet fleet;
   private final int images;
   private final int containers;
-  private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<SimAgent> agents = new ArrayList<>();
-  private final ExecutorService callbacks = Executors.newFixedThreadPool(4, named("sim-grpc"));
-  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, named("sim-timer"));
+  private final SimChannels channels;
+  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, SimChannels.named("sim-timer"));
   private final Semaphore syncing;
   private final AtomicLong firstHello = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastAck = new AtomicLong(Long.MIN_VALUE);
@@ -68,12 +62,8 @@ final class AgentSimulator implements AutoCloseable {
     this.containers = containers;
     this.syncing = new Semaphore(maxConcurrent <= 0 ? agentCount : maxConcurrent);
     this.done = new CountDownLatch(agentCount);
-    int channelCount = Math.max(1, (agentCount + STREAMS_PER_CHANNEL - 1) / STREAMS_PER_CHANNEL);
-    for (int c = 0; c < channelCount; c++) {
-      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
-          .executor(callbacks).maxInboundMessageSize(16 * 1024 * 1024).build());
-    }
-    for (int i = 0; i < agentCount; i++) agents.add(new SimAgent(i + 1, channels.get(i % channelCount)));
+    this.channels = new SimChannels(grpcPort, agentCount, "sim");
+    for (int i = 0; i < agentCount; i++) agents.add(new SimAgent(i + 1, channels.forAgent(i)));
   }
 
   /** Connects every agent (at most maxConcurrent syncing at once) and waits until all synced or failed. */
@@ -121,30 +111,7 @@ final class AgentSimulator implements AutoCloseable {
     closing = true;
     agents.forEach(SimAgent::complete);
     timers.shutdownNow();
-    for (ManagedChannel c : channels) c.shutdown();
-    try {
-      for (ManagedChannel c : channels) {
-        if (!c.awaitTermination(10, TimeUnit.SECONDS)) c.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channels.forEach(ManagedChannel::shutdownNow);
-      Thread.currentThread().interrupt();
-    }
-    callbacks.shutdownNow();
-  }
-
-  private static java.util.concurrent.ThreadFactory named(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static Timestamp now() {
-    Instant i = Instant.now();
-    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    channels.close();
   }
 
   /** One simulated agent and its current stream. */
@@ -197,7 +164,7 @@ final class AgentSimulator implements AutoCloseable {
     }
 
     boolean heartbeat() {
-      return send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(now())
+      return send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(SimChannels.now())
           .setImageCount(images).setContainerCount(containers)).build());
     }
 

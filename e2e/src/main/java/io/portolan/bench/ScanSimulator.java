@@ -1,9 +1,7 @@
 package io.portolan.bench;
 
-import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.portolan.proto.agent.v1.AgentMessage;
@@ -24,7 +22,6 @@ import io.portolan.proto.agent.v1.LayerWant;
 import io.portolan.proto.agent.v1.OsRelease;
 import io.portolan.proto.agent.v1.Package;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,16 +44,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * DONE result through its "outbox" (durable seqs). Heartbeats keep the hosts online.
  */
 final class ScanSimulator implements AutoCloseable {
-  private static final int STREAMS_PER_CHANNEL = 100;
   private static final List<String> ANALYZERS = List.of("dpkg", "os-release");
 
   private final Fleet fleet;
   private final int imagesPerHost;
   private final int containers;
-  private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<SimAgent> agents = new ArrayList<>();
-  private final ExecutorService callbacks = Executors.newFixedThreadPool(4, named("scan-sim-grpc"));
-  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, named("scan-sim-timer"));
+  private final SimChannels channels;
+  private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, SimChannels.named("scan-sim-timer"));
   private final AtomicReference<String> firstError = new AtomicReference<>();
   private final AtomicInteger streamErrors = new AtomicInteger();
   private final AtomicInteger scanResults = new AtomicInteger();
@@ -71,12 +65,8 @@ final class ScanSimulator implements AutoCloseable {
     this.fleet = fleet;
     this.imagesPerHost = imagesPerHost;
     this.containers = containers;
-    int channelCount = Math.max(1, (agentCount + STREAMS_PER_CHANNEL - 1) / STREAMS_PER_CHANNEL);
-    for (int c = 0; c < channelCount; c++) {
-      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().executor(callbacks)
-          .maxInboundMessageSize(16 * 1024 * 1024).build());
-    }
-    for (int i = 0; i < agentCount; i++) agents.add(new SimAgent(i + 1, channels.get(i % channelCount)));
+    this.channels = new SimChannels(grpcPort, agentCount, "scan-sim");
+    for (int i = 0; i < agentCount; i++) agents.add(new SimAgent(i + 1, channels.forAgent(i)));
   }
 
   /** Connects every agent, sends its snapshot and waits until all are acknowledged. */
@@ -139,30 +129,7 @@ final class ScanSimulator implements AutoCloseable {
     closing = true;
     timers.shutdownNow();
     agents.forEach(SimAgent::complete);
-    for (ManagedChannel c : channels) c.shutdown();
-    try {
-      for (ManagedChannel c : channels) {
-        if (!c.awaitTermination(10, TimeUnit.SECONDS)) c.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channels.forEach(ManagedChannel::shutdownNow);
-      Thread.currentThread().interrupt();
-    }
-    callbacks.shutdownNow();
-  }
-
-  private static java.util.concurrent.ThreadFactory named(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static Timestamp now() {
-    Instant i = Instant.now();
-    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    channels.close();
   }
 
   /** The units of an image: each layer, for each analyzer, base layer first. */
@@ -254,7 +221,7 @@ final class ScanSimulator implements AutoCloseable {
 
     void heartbeat() {
       if (synced) {
-        send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(now())
+        send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(SimChannels.now())
             .setImageCount(images.size()).setContainerCount(containers)).build());
       }
     }
