@@ -188,6 +188,14 @@ public final class RestApi {
   }
 
   private String imageId(String idOrPrefix) {
+    return imageId(store, idOrPrefix);
+  }
+
+  /**
+   * The image an ID or unique ID prefix names, for the API and the console alike: 404 when none,
+   * 400 when the prefix is malformed or names more than one.
+   */
+  public static String imageId(Store store, String idOrPrefix) {
     try {
       return store.resolveImageId(idOrPrefix)
           .orElseThrow(() -> ApiProblem.notFound("no image with ID or prefix '" + idOrPrefix + "'"));

@@ -45,6 +45,7 @@ import io.portolan.collector.store.Queries.ImageQuery;
 import io.portolan.collector.store.Queries.ImageSort;
 import io.portolan.collector.store.Queries.ImageSummary;
 import io.portolan.collector.store.Queries.RepositoryQuery;
+import io.portolan.collector.api.RestApi;
 import io.portolan.collector.store.Store;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -233,7 +234,7 @@ public final class Console implements WebUi {
       choice("state", "Container state", ContainerState.class, ContainerState.ANY);
 
   private void image(Context ctx, Pages.Tab tab) {
-    String id = imageId(ctx.pathParam("id"));
+    String id = RestApi.imageId(store, ctx.pathParam("id"));
     ImageDetail image = store.image(id).orElseThrow(() -> ApiProblem.notFound("no image " + id));
     Query q = Query.of(ctx.queryParamMap());
     String path = "/images/" + Format.shortId(id) + "/" + tab.slug();
@@ -326,7 +327,7 @@ public final class Console implements WebUi {
         query("image", "Image ID or prefix"), CONTAINER_STATE, ImageListParams.PAGE, ImageListParams.SIZE));
     Query q = Query.of(ctx.queryParamMap());
     HostFilter host = hostFilter(r.text("host"));
-    Optional<String> image = r.text("image").map(this::imageId);
+    Optional<String> image = r.text("image").map(i -> RestApi.imageId(store, i));
     var page = store.containers(new ContainerQuery(host.id(), image, r.text("search"),
         r.choice("state", ContainerState.class), r.page()));
     render(ctx, "containers.jte", new Pages.Containers(chrome("Containers", "containers"), page,
@@ -461,15 +462,6 @@ public final class Console implements WebUi {
     if (named.size() == 1) return new HostFilter(Optional.of(named.get(0).id()), named.get(0).name(), "");
     return new HostFilter(Optional.of(v), v, named.isEmpty() ? "No host has the name or ID '" + v + "'."
         : named.size() + " hosts are named '" + v + "': filter by host ID instead.");
-  }
-
-  private String imageId(String idOrPrefix) {
-    try {
-      return store.resolveImageId(idOrPrefix)
-          .orElseThrow(() -> ApiProblem.notFound("no image with ID or prefix '" + idOrPrefix + "'"));
-    } catch (IllegalArgumentException e) {
-      throw ApiProblem.badRequest(e.getMessage());
-    }
   }
 
   Instant onlineSince() {
