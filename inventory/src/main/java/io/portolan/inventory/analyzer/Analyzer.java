@@ -22,7 +22,7 @@ public interface Analyzer {
   boolean wants(String path);
 
   /**
-   * Whether the regular file at {@code path} with permission bits {@code mode} (07777) is one this
+   * Whether the regular file at {@code path} with permission bits {@code mode} (0777) is one this
    * analyzer reads. Analyzers of executables narrow {@link #wants(String)} by the execute bits here,
    * which lets a walk skip most files of an image without opening them.
    */

@@ -222,7 +222,7 @@ final class LayerTarReader {
       type = LayerEntry.Type.FILE;
     }
     long size = type == LayerEntry.Type.FILE ? e.getSize() : 0;
-    LayerEntry entry = new LayerEntry(path, type, size, e.getMode() & 07777, link);
+    LayerEntry entry = new LayerEntry(path, type, size, e.getMode() & 0777, link);
     boolean[] opened = {false};
     handler.entry(entry, maxBytes -> {
       if (type != LayerEntry.Type.FILE) {

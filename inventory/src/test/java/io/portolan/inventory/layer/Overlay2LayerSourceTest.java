@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +107,47 @@ class Overlay2LayerSourceTest {
     assertThat(disk.whiteouts).isEqualTo(streamed.whiteouts).containsExactly("etc/os-release", "gone/file");
     assertThat(disk.opaque).isEqualTo(streamed.opaque).containsExactly("var/lib/dpkg");
     assertThat(disk.contents).isEqualTo(streamed.contents);
+  }
+
+  @Test
+  void modesDevicesAndFifosMatchTheTar() throws Exception {
+    // A set-user-ID binary, a data file, a fifo and a real (non-whiteout) character device.
+    byte[] tar = new Tars().dir("bin").file("bin/su", "ELF".getBytes(StandardCharsets.UTF_8), 04755)
+        .file("bin/data", "x".getBytes(StandardCharsets.UTF_8), 0640).bytes();
+    List<String> diffIds = List.of(Tars.sha256(tar));
+    Path diff = layer(diffIds, 0, "modes", List.of("bin/", "bin/su", "bin/data"));
+    Files.createDirectories(diff.resolve("bin"));
+    Files.setPosixFilePermissions(diff.resolve("bin"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(diff.resolve("bin/su"), "ELF");
+    Files.writeString(diff.resolve("bin/data"), "x");
+    Files.setPosixFilePermissions(diff.resolve("bin/data"), PosixFilePermissions.fromString("rw-r-----"));
+    run("chmod", "4755", diff.resolve("bin/su").toString());
+    run("mkfifo", diff.resolve("pipe").toString());
+    run("mknod", diff.resolve("null").toString(), "c", "1", "3");
+
+    Recorder fromDisk = new Recorder();
+    List<LayerRef> refs;
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds)) {
+      refs = source.walk(fromDisk);
+    }
+    Recorder.Layer disk = fromDisk.inOrder(refs).get(0);
+    Recorder.Layer streamed = tarLayer(tar, diffIds);
+    assertThat(disk.end).isInstanceOf(LayerEnd.Complete.class);
+    // Set-ID bits are not part of an entry's mode in either source.
+    assertThat(disk.entries).containsAll(streamed.entries)
+        .contains("bin/su FILE 3 755 ", "bin/data FILE 1 640 ", "pipe OTHER 0 644 ", "null OTHER 0 644 ");
+    assertThat(disk.whiteouts).isEmpty();
+  }
+
+  private static Recorder.Layer tarLayer(byte[] tar, List<String> diffIds) throws Exception {
+    Recorder fromTar = new Recorder();
+    List<LayerRef> tarRefs = DockerSaveLayerSourceTest.walk(Tars.legacySave(List.of(tar), diffIds), fromTar);
+    return fromTar.inOrder(tarRefs).get(0);
+  }
+
+  private static void run(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    assertThat(p.waitFor()).as(String.join(" ", cmd) + " (the tests run as root)").isZero();
   }
 
   @Test
