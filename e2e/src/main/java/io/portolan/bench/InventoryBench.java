@@ -5,11 +5,13 @@ import static io.portolan.bench.InventoryRuns.awaitOffer;
 import static io.portolan.bench.InventoryRuns.ensureBase;
 import static io.portolan.bench.InventoryRuns.exitCode;
 import static io.portolan.bench.InventoryRuns.launcherClasspath;
+import static io.portolan.bench.InventoryRuns.tail;
 import static io.portolan.bench.InventoryRuns.verdict;
 import static io.portolan.bench.InventoryRuns.warm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portolan.bench.InventoryRuns.CliRun;
 import io.portolan.bench.InventoryRuns.Offer;
 import io.portolan.agent.AgentConfig;
 import io.portolan.agent.cache.AgentState;
@@ -73,7 +75,6 @@ final class InventoryBench implements Callable<Integer> {
   /** One RUN (so one layer) each on top of the debootstrap base: five layers in all. */
   private static final List<String> PACKAGE_LAYERS = List.of("python3", "curl openssl git ca-certificates",
       "default-jdk-headless", "build-essential");
-  private static final Path TIME = Path.of("/usr/bin/time");
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The two selections measured: issue #4's (OS packages) and the agent's default (everything). */
   private static final List<String> PKG_TYPES = List.of("os", "os,library");
@@ -101,7 +102,6 @@ final class InventoryBench implements Callable<Integer> {
   String cliClasspath;
 
   /** One timed {@code portolan inventory} process. */
-  private record CliRun(double seconds, double peakRssMb, Path out) {}
 
   /** An offer the scheduler sent, stamped when it was sent. */
   /** The figures of one round, by name; seconds unless the name says otherwise. */
@@ -245,7 +245,7 @@ final class InventoryBench implements Callable<Integer> {
       rss = Math.max(rss, Math.max(results.max("overlay2_" + label(types) + "_rss_mb"),
           results.max("savestream_" + label(types) + "_rss_mb")));
     }
-    String rssHow = Files.isExecutable(TIME) ? "/usr/bin/time %M" : "VmHWM sampled every 5 ms";
+    String rssHow = InventoryRuns.rssMethod();
 
     System.out.println();
     System.out.printf("=== inventory: %s (%.0f MB, %d layers, %d packages), %d interleaved rounds, medians ===%n",
@@ -388,53 +388,7 @@ final class InventoryBench implements Callable<Integer> {
    * maxrss at exit) when installed, else from VmHWM sampled while it runs.
    */
   private CliRun cli(Path work, String label, List<String> args) {
-    Path out = work.resolve(label + ".out");
-    Path err = work.resolve(label + ".err");
-    Path rss = work.resolve(label + ".rss");
-    boolean time = Files.isExecutable(TIME);
-    List<String> cmd = new ArrayList<>();
-    if (time) cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", rss.toString()));
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(JvmOptions.forCommand("inventory", cliClasspath, args));
-    cmd.addAll(List.of("-cp", cliClasspath, "io.portolan.cli.Main"));
-    cmd.addAll(args);
-    Process p = null;
-    try {
-      long t0 = System.nanoTime();
-      p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      double hwmMb = 0;
-      while (!p.waitFor(5, TimeUnit.MILLISECONDS)) {
-        if (!time) hwmMb = Math.max(hwmMb, sampleHwm(p.pid()));
-        if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(30)) {
-          throw new IllegalStateException("portolan " + String.join(" ", args) + " did not finish in 30 min");
-        }
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException("portolan " + String.join(" ", args) + " exited with " + p.exitValue()
-            + ":\n" + tail(err, 30));
-      }
-      if (time) {
-        List<String> lines = Files.readAllLines(rss).stream().filter(l -> !l.isBlank()).toList();
-        hwmMb = Long.parseLong(lines.get(lines.size() - 1).trim()) / 1024.0;
-      }
-      return new CliRun(seconds, hwmMb, out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } finally {
-      if (p != null && p.isAlive()) p.destroyForcibly();
-    }
-  }
-
-  private static double sampleHwm(long pid) {
-    try {
-      return ProcStats.peakRssMb(pid);
-    } catch (RuntimeException e) {
-      return 0; // exited between the check and the read, or already a zombie without memory
-    }
+    return InventoryRuns.cli(work, label, cliClasspath, args);
   }
 
   /** The directories overlay2 keeps the image's layers in, as the agent's source finds them. */
@@ -530,12 +484,5 @@ final class InventoryBench implements Callable<Integer> {
 
   // ---- helpers ----
 
-  private static String tail(Path file, int lines) {
-    try {
-      List<String> all = Files.readAllLines(file);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e.getMessage() + ")";
-    }
-  }
+
 }

@@ -6,10 +6,15 @@ import io.portolan.inventory.image.FindingsCache;
 import io.portolan.inventory.image.LayerAnalysis;
 import io.portolan.inventory.layer.Overlay2LayerSource;
 import io.portolan.proto.agent.v1.LayerOffer;
+import io.portolan.cli.JvmOptions;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,8 +31,101 @@ import java.util.stream.Collectors;
 final class InventoryRuns {
   private InventoryRuns() {}
 
+  private static final Path TIME = Path.of("/usr/bin/time");
+
   /** A layer offer the agent sent, and when. */
   record Offer(long nanos, LayerOffer offer) {}
+
+  /** One measured {@code portolan} process: wall seconds, peak RSS, and where its stdout went. */
+  record CliRun(double seconds, double peakRssMb, Path out) {}
+
+  /** How {@link #cli} measures peak RSS here, for the report. */
+  static String rssMethod() {
+    return Files.isExecutable(TIME) ? "/usr/bin/time %M" : "VmHWM sampled every 5 ms";
+  }
+
+  /**
+   * Runs {@code portolan ARGS} as {@code ./portolan} would (same JVM flags and class-data archive)
+   * and measures it. The peak RSS comes from {@code /usr/bin/time} where there is one (the
+   * kernel's own count, at no cost to the measured process), else from VmHWM polled every 5 ms.
+   * First waits until this JVM's JIT has gone quiet: on two cores its background compiles of the
+   * previous step would otherwise run beside the measured process and count against it.
+   */
+  static CliRun cli(Path work, String label, String classpath, List<String> args) {
+    Path out = work.resolve(label + ".out");
+    Path err = work.resolve(label + ".err");
+    Path rss = work.resolve(label + ".rss");
+    boolean time = Files.isExecutable(TIME);
+    List<String> cmd = new ArrayList<>();
+    if (time) cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", rss.toString()));
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(JvmOptions.forCommand("inventory", classpath, args));
+    cmd.addAll(List.of("-cp", classpath, "io.portolan.cli.Main"));
+    cmd.addAll(args);
+    Process p = null;
+    try {
+      awaitQuietJit();
+      long t0 = System.nanoTime();
+      p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      double hwmMb = 0;
+      while (!p.waitFor(5, TimeUnit.MILLISECONDS)) {
+        if (!time) hwmMb = Math.max(hwmMb, sampleHwm(p.pid()));
+        if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(30)) {
+          throw new IllegalStateException("portolan " + String.join(" ", args) + " did not finish in 30 min");
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException("portolan " + String.join(" ", args) + " exited with " + p.exitValue()
+            + ":\n" + tail(err, 30));
+      }
+      if (time) {
+        List<String> lines = Files.readAllLines(rss).stream().filter(l -> !l.isBlank()).toList();
+        hwmMb = Long.parseLong(lines.get(lines.size() - 1).trim()) / 1024.0;
+      }
+      return new CliRun(seconds, hwmMb, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      if (p != null && p.isAlive()) p.destroyForcibly();
+    }
+  }
+
+  /** Waits (at most 5 s) until this JVM has compiled nothing for 200 ms. */
+  private static void awaitQuietJit() throws InterruptedException {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long last = jit.getTotalCompilationTime();
+    int quiet = 0;
+    while (quiet < 4 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      long now = jit.getTotalCompilationTime();
+      quiet = now == last ? quiet + 1 : 0;
+      last = now;
+    }
+  }
+
+  private static double sampleHwm(long pid) {
+    try {
+      return ProcStats.peakRssMb(pid);
+    } catch (RuntimeException e) {
+      return 0; // exited between the check and the read, or already a zombie without memory
+    }
+  }
+
+  /** The last {@code lines} lines of {@code file}, for error messages. */
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e.getMessage() + ")";
+    }
+  }
 
   /** The class path {@code ./portolan} runs with: the CLI jar and its libraries, not the bench's classes. */
   static String launcherClasspath() {

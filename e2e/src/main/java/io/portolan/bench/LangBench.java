@@ -17,11 +17,9 @@ import io.portolan.agent.docker.DockerImages;
 import io.portolan.agent.docker.DockerLayerReader;
 import io.portolan.agent.inventory.InventoryScheduler;
 import io.portolan.agent.inventory.LayerReader;
-import io.portolan.cli.JvmOptions;
 import io.portolan.inventory.Analyzers;
 import io.portolan.inventory.analyzer.Analyzer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -318,39 +316,9 @@ final class LangBench implements Callable<Integer> {
 
   /** {seconds, peak RSS MB} of one {@code portolan inventory} process as the launcher starts it. */
   private double[] cli(Path work, String label, List<String> args) {
-    Path out = work.resolve(label + ".out");
-    Path err = work.resolve(label + ".err");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(JvmOptions.forCommand("inventory", cliClasspath, args));
-    cmd.addAll(List.of("-cp", cliClasspath, "io.portolan.cli.Main"));
-    cmd.addAll(args);
-    Process p = null;
-    try {
-      long t0 = System.nanoTime();
-      p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      double hwm = 0;
-      while (!p.waitFor(5, TimeUnit.MILLISECONDS)) {
-        try {
-          hwm = Math.max(hwm, ProcStats.peakRssMb(p.pid()));
-        } catch (RuntimeException e) {
-          // exited between the check and the read
-        }
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (p.exitValue() != 0) {
-        throw new IllegalStateException("portolan " + String.join(" ", args) + " exited with " + p.exitValue() + ": "
-            + Files.readString(err));
-      }
-      return new double[] {seconds, hwm};
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } finally {
-      if (p != null && p.isAlive()) p.destroyForcibly();
-    }
+    var run = InventoryRuns.cli(work, label, cliClasspath, args);
+    return new double[] {run.seconds(), run.peakRssMb()};
   }
+
 
 }
