@@ -25,7 +25,6 @@ import java.util.Optional;
  * read on a 1 GB save stream; a one-shot inventory pays both in full. One connection per request.
  */
 final class EngineSocket {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_JSON_BYTES = 16 * 1024 * 1024;
   private static final int MAX_HEADER_LINE = 16 * 1024;
   private static final int BUFFER = 256 * 1024;
@@ -48,6 +47,14 @@ final class EngineSocket {
         .orElseThrow(() -> new IllegalStateException("the Docker engine at " + socket + " has no /version"));
     String use = engine.isEmpty() || compareVersions(engine, pinnedVersion) >= 0 ? pinnedVersion : engine;
     return new EngineSocket(socket, "/v" + use);
+  }
+
+  /**
+   * Speaks the engine's own API version without asking for it: for a request that must go out
+   * before anything else ({@link DockerImages#requestSave}).
+   */
+  static EngineSocket unversioned(Path socket) {
+    return new EngineSocket(socket, "");
   }
 
   static int compareVersions(String a, String b) {
@@ -79,7 +86,7 @@ final class EngineSocket {
         throw new IllegalStateException("Docker engine answered " + r.status + " to GET " + path + ": "
             + message(body));
       }
-      return Optional.of(JSON.readTree(body));
+      return Optional.of(Json.MAPPER.readTree(body));
     } catch (IOException e) {
       throw new UncheckedIOException("Docker engine at " + socket + ", GET " + path + ": " + e.getMessage(), e);
     }
@@ -87,25 +94,45 @@ final class EngineSocket {
 
   /** The body of a 200 answer as a stream the caller closes; any other status throws. */
   InputStream stream(String path) {
-    Response r = null;
     try {
-      r = get(path);
-      if (r.status != 200) {
-        byte[] body = readBounded(r.body);
-        r.close();
-        throw new IllegalStateException("Docker engine answered " + r.status + " to GET " + path + ": "
-            + message(body));
-      }
-      return r.body;
+      return ok(get(path), path);
     } catch (IOException e) {
-      if (r != null) {
-        r.closeQuietly(e);
-      }
       throw new UncheckedIOException("Docker engine at " + socket + ", GET " + path + ": " + e.getMessage(), e);
     }
   }
 
+  /**
+   * The body of {@code r} when it is a 200 answer; otherwise closes it and throws
+   * IllegalStateException with the engine's message.
+   */
+  private static InputStream ok(Response r, String path) throws IOException {
+    if (r.status == 200) {
+      return r.body;
+    }
+    byte[] body;
+    try {
+      body = readBounded(r.body);
+    } finally {
+      r.close();
+    }
+    throw new IllegalStateException("Docker engine answered " + r.status + " to GET " + path + ": " + message(body));
+  }
+
+  /**
+   * Sends the GET now and returns its body as a stream the caller closes; the answer's status and
+   * headers are read when the stream is first read, and any status but 200 then fails that read
+   * with the engine's message. For answers that start long after the request (a save stream starts
+   * once the engine has exported the whole image).
+   */
+  InputStream requestStream(String path) throws IOException {
+    return new Requested(send(path), path);
+  }
+
   private Response get(String path) throws IOException {
+    return answer(send(path));
+  }
+
+  private SocketChannel send(String path) throws IOException {
     SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     try {
       String request = "GET " + versionPrefix + path + " HTTP/1.1\r\nHost: docker\r\nUser-Agent: portolan\r\n"
@@ -114,6 +141,15 @@ final class EngineSocket {
       while (out.hasRemaining()) {
         channel.write(out);
       }
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  private static Response answer(SocketChannel channel) throws IOException {
+    try {
       InputStream in = new BufferedInputStream(Channels.newInputStream(channel), BUFFER);
       String status = line(in);
       String[] parts = status.split(" ", 3);
@@ -154,7 +190,7 @@ final class EngineSocket {
 
   private static String message(byte[] body) {
     try {
-      JsonNode m = JSON.readTree(body).path("message");
+      JsonNode m = Json.MAPPER.readTree(body).path("message");
       if (m.isTextual()) {
         return m.asText();
       }
@@ -180,18 +216,57 @@ final class EngineSocket {
     return end > 0 && sb.charAt(end - 1) == '\r' ? sb.substring(0, end - 1) : sb.toString();
   }
 
+  /** A sent request whose answer is read on first use. */
+  private final class Requested extends InputStream {
+    private final SocketChannel channel;
+    private final String path;
+    private InputStream body;
+
+    Requested(SocketChannel channel, String path) {
+      this.channel = channel;
+      this.path = path;
+    }
+
+    private InputStream body() throws IOException {
+      if (body == null) {
+        try {
+          body = ok(answer(channel), path);
+        } catch (IOException | IllegalStateException e) {
+          channel.close();
+          throw new IOException("Docker engine at " + socket + ", GET " + path + ": " + e.getMessage(), e);
+        }
+      }
+      return body;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return body().read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return body().read(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /**
+   * Built on first use: setting up databind costs a cold process 0.1 s, which must not delay a
+   * request sent before any JSON is read ({@link #requestStream}).
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
+
   private record Response(int status, InputStream body) implements AutoCloseable {
     @Override
     public void close() throws IOException {
       body.close();
-    }
-
-    void closeQuietly(Exception cause) {
-      try {
-        body.close();
-      } catch (IOException e) {
-        cause.addSuppressed(e);
-      }
     }
   }
 

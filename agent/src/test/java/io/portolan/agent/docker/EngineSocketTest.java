@@ -2,6 +2,7 @@ package io.portolan.agent.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,6 +126,31 @@ class EngineSocketTest {
     });
     // The pinned version is older than the engine's, so the pin is what goes on the wire.
     assertThat(requests.get("/images/nginx:1/json")).startsWith("GET /v1.41/images/nginx:1/json HTTP/1.1\r\n");
+  }
+
+  @Test
+  void requestedStreamGoesOutAtOnceAndIsAnsweredOnFirstRead() {
+    CountDownLatch answer = new CountDownLatch(1);
+    answers.put("/images/get", () -> {
+      // The engine exports the whole image before it answers: here, until the test lets it.
+      await().atMost(LIMIT).until(() -> answer.getCount() == 0);
+      return ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntar\r\n0\r\n\r\n");
+    });
+    answers.put("/images/missing", () -> ascii("HTTP/1.1 404 Not Found\r\nContent-Length: 38\r\n\r\n"
+        + "{\"message\":\"reference does not exist\"}"));
+    assertTimeoutPreemptively(LIMIT, () -> {
+      InputStream save = EngineSocket.unversioned(socket).requestStream("/images/get?names=busybox:1");
+      // Sent before anything was read, unversioned, and without asking the engine's version first.
+      await().atMost(LIMIT).until(() -> requests.containsKey("/images/get"));
+      assertThat(requests.get("/images/get")).startsWith("GET /images/get?names=busybox:1 HTTP/1.1\r\n");
+      assertThat(requests).doesNotContainKey("/version");
+      answer.countDown();
+      assertThat(drain(save)).asString(StandardCharsets.US_ASCII).isEqualTo("tar");
+      InputStream missing = EngineSocket.unversioned(socket).requestStream("/images/missing");
+      assertThatThrownBy(() -> missing.read(new byte[8])).isInstanceOf(IOException.class)
+          .hasMessageContaining("answered 404 to GET /images/missing: reference does not exist");
+      missing.close();
+    });
   }
 
   @Test
