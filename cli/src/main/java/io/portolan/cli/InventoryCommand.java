@@ -20,6 +20,7 @@ import io.portolan.inventory.purl.Purls;
 import io.portolan.inventory.sbom.CycloneDxSbom;
 import io.portolan.collector.Collector;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ final class InventoryCommand implements Callable<Integer> {
    * Overlay2 layers walked at once. A one-shot inventory runs in the foreground, where a second core
    * would otherwise idle while one walks a large tree; the agent, on production hosts, keeps to one.
    */
+  static final String DEFAULT_SOURCE = "auto";
+  static final String DEFAULT_DOCKER_ROOT = "/var/lib/docker";
+
   private static final int WALKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, tag or ID (ignored with --source tar:PATH)")
@@ -57,14 +61,14 @@ final class InventoryCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "table", description = "table, json or cyclonedx (default: ${DEFAULT-VALUE})")
   String format;
 
-  @Option(names = "--source", defaultValue = "auto",
+  @Option(names = "--source", defaultValue = DEFAULT_SOURCE,
       description = "auto (overlay2 when readable, else docker save), overlay2, save, or tar:PATH (a saved tarball or OCI layout)")
   String source;
 
   @Option(names = "--docker-host", defaultValue = AgentConfig.DEFAULT_DOCKER_HOST, description = "Docker engine socket")
   String dockerHost;
 
-  @Option(names = "--docker-root", defaultValue = "/var/lib/docker",
+  @Option(names = "--docker-root", defaultValue = DEFAULT_DOCKER_ROOT,
       description = "The engine's data root, read directly when overlay2 is readable (default: ${DEFAULT-VALUE})")
   Path dockerRoot;
 
@@ -96,77 +100,36 @@ final class InventoryCommand implements Callable<Integer> {
 
   record Layer(int index, String diffId, int added, int changed, int removed) {}
 
+  /** What an inventory reads depends on these options alone; {@code --format} only shapes the output. */
+  record Request(String image, String source, String dockerHost, Path dockerRoot, Path javaSha1Index,
+      String pkgTypes) {}
+
+  /** An image read layer by layer, before its layers are stacked and reported. */
+  record Walked(String subject, List<String> tags, String used, Set<Analyzers.PackageType> types,
+      LayerAnalysis.Result result) {}
+
+  /** The request these parsed options make. */
+  Request request() {
+    return new Request(image, source, dockerHost, dockerRoot, javaSha1Index, pkgTypes);
+  }
+
   @Override
   public Integer call() throws Exception {
     Format fmt = parseFormat();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String subject = image;
-    List<String> tags = List.of();
-    String used;
-    LayerAnalysis.Result result;
-    Optional<DockerRootImages.Found> found;
-    Sha1Index sha1 = Sha1Index.empty();
-    if (javaSha1Index != null) {
-      try {
-        sha1 = Sha1Index.load(javaSha1Index);
-      } catch (java.nio.file.NoSuchFileException e) {
-        throw new IllegalArgumentException("--java-sha1-index: no such file: " + javaSha1Index);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("--java-sha1-index: " + e.getMessage());
-      }
-    }
-    Set<Analyzers.PackageType> types;
-    try {
-      types = Analyzers.PackageType.parse(pkgTypes);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--pkg-types: " + e.getMessage());
-    }
-    var analysis = new LayerAnalysis(Analyzers.of(types, sha1), FindingsCache.NONE);
-    if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
-      throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
-    }
-    if (source.startsWith("tar:")) {
-      Path path = Path.of(source.substring(4));
-      if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + path);
-      try (LayerSource s = Files.isDirectory(path) ? SavedImageLayerSource.directory(path)
-          : SavedImageLayerSource.tarball(path)) {
-        result = analysis.run(s);
-      }
-      used = "tar";
-      subject = path.toString();
-    } else if (!source.equals("save") && (found = DockerRootImages.resolve(dockerRoot, image)).isPresent()) {
-      // Root on an overlay2 host: the engine's own records say what the image is; no API client needed.
-      subject = found.get().id();
-      tags = found.get().repoTags();
-      try (LayerSource s = new Overlay2LayerSource(dockerRoot, found.get().diffIds(), WALKERS)) {
-        result = analysis.run(s);
-      }
-      used = "overlay2";
-    } else {
-      try (DockerImages docker = DockerImages.open(dockerHost, AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
-        var ref = docker.resolve(image).orElseThrow(() -> new IllegalArgumentException("no such image: " + image));
-        subject = ref.id();
-        tags = ref.repoTags();
-        Optional<Path> overlay = source.equals("save") ? Optional.empty() : docker.overlay2Root();
-        if (source.equals("overlay2") && overlay.isEmpty())
-          throw new IllegalArgumentException("overlay2 layers are not readable here (driver not overlay2, or not root)");
-        if (!List.of("auto", "overlay2", "save").contains(source))
-          throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
-        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds(), WALKERS)
-            : DockerSaveLayerSource.fromEngine(docker.save(ref.id()))) {
-          result = analysis.run(s);
-        }
-        used = overlay.isPresent() ? "overlay2" : "save";
-      }
-    }
+    Optional<Walked> early = EarlyInventory.claim(request());
+    Walked walked = early.isPresent() ? early.get() : walk(request());
+    String subject = walked.subject();
+    List<String> tags = walked.tags();
+    LayerAnalysis.Result result = walked.result();
     ImageInventory inv = ImageInventories.of(result.diffIds(), result.findings());
     List<String> errors = new ArrayList<>();
     result.imageError().ifPresent(errors::add);
     result.failures().forEach(f -> errors.add("layer " + (f.diffId().isEmpty() ? f.location() : f.diffId()) + ": "
         + f.message()));
     inv.errors().forEach(e -> errors.add(e.path() + ": " + e.message()));
-    Report report = report(subject, tags, used, types.stream().map(Analyzers.PackageType::label).toList(),
+    Report report = report(subject, tags, walked.used(), walked.types().stream().map(Analyzers.PackageType::label).toList(),
         result.diffIds(), inv, errors);
     switch (fmt) {
       case JSON -> {
@@ -184,6 +147,73 @@ final class InventoryCommand implements Callable<Integer> {
     out.flush();
     errors.forEach(e -> err.println("portolan: " + e));
     return result.imageError().isPresent() || !result.failures().isEmpty() ? 1 : 0;
+  }
+
+  /**
+   * Reads the image {@code r} names, layer by layer. Throws IllegalArgumentException for what the
+   * user got wrong (no such image or file, a bad option value).
+   */
+  static Walked walk(Request r) throws Exception {
+    String image = r.image();
+    String source = r.source();
+    if (!source.startsWith("tar:") && !List.of("auto", "overlay2", "save").contains(source)) {
+      throw new IllegalArgumentException("--source must be auto, overlay2, save or tar:PATH, got '" + source + "'");
+    }
+    Set<Analyzers.PackageType> types;
+    try {
+      types = Analyzers.PackageType.parse(r.pkgTypes());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--pkg-types: " + e.getMessage());
+    }
+    // An explicit save stream is asked for before anything else, by the name given, and checked below
+    // against the image resolved meanwhile; auto looks for overlay2 first, where nothing is exported.
+    Optional<InputStream> requested = source.equals("save")
+        ? DockerImages.requestSave(r.dockerHost(), image) : Optional.empty();
+    try (InputStream early = requested.orElse(null)) {
+      var analysis = new LayerAnalysis(Analyzers.of(types, sha1Index(r.javaSha1Index())), FindingsCache.NONE);
+      Optional<DockerRootImages.Found> found;
+      if (source.startsWith("tar:")) {
+        Path path = Path.of(source.substring(4));
+        if (!Files.exists(path)) throw new IllegalArgumentException("no such file or directory: " + path);
+        try (LayerSource s = Files.isDirectory(path) ? SavedImageLayerSource.directory(path)
+            : SavedImageLayerSource.tarball(path)) {
+          return new Walked(path.toString(), List.of(), "tar", types, analysis.run(s));
+        }
+      }
+      if (!source.equals("save") && (found = DockerRootImages.resolve(r.dockerRoot(), image)).isPresent()) {
+        // Root on an overlay2 host: the engine's own records say what the image is; no API client needed.
+        try (LayerSource s = new Overlay2LayerSource(r.dockerRoot(), found.get().diffIds(), WALKERS)) {
+          return new Walked(found.get().id(), found.get().repoTags(), "overlay2", types, analysis.run(s));
+        }
+      }
+      try (DockerImages docker = DockerImages.open(r.dockerHost(), AgentConfig.DEFAULT_DOCKER_API_VERSION)) {
+        var ref = docker.resolve(image).orElseThrow(() -> new IllegalArgumentException("no such image: " + image));
+        Optional<Path> overlay = source.equals("save") ? Optional.empty() : docker.overlay2Root();
+        if (source.equals("overlay2") && overlay.isEmpty())
+          throw new IllegalArgumentException("overlay2 layers are not readable here (driver not overlay2, or not root)");
+        LayerAnalysis.Result result;
+        try (LayerSource s = overlay.isPresent() ? new Overlay2LayerSource(overlay.get(), ref.diffIds(), WALKERS)
+            : DockerSaveLayerSource.fromEngine(early != null ? early : docker.save(ref.id()))) {
+          result = analysis.run(s);
+        }
+        if (early != null && result.imageError().isEmpty() && !result.diffIds().equals(ref.diffIds())) {
+          throw new IllegalStateException("image " + image + " changed while it was being read (its layers are not"
+              + " those of " + ref.id() + " any more); run the inventory again");
+        }
+        return new Walked(ref.id(), ref.repoTags(), overlay.isPresent() ? "overlay2" : "save", types, result);
+      }
+    }
+  }
+
+  private static Sha1Index sha1Index(Path file) {
+    if (file == null) return Sha1Index.empty();
+    try {
+      return Sha1Index.load(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("--java-sha1-index: no such file: " + file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--java-sha1-index: " + e.getMessage());
+    }
   }
 
   private Format parseFormat() {

@@ -31,6 +31,7 @@ public final class Main {
   }
 
   static int run(String[] args, Map<String, String> env) {
+    EarlyInventory.startIfPlain(args, env);
     CommandLine cli = commandLine(args);
     try {
       cli.setDefaultValueProvider(ConfigDefaults.load(args, env));
