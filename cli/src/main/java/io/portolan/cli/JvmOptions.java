@@ -53,7 +53,9 @@ public final class JvmOptions {
       throw new UncheckedIOException(e);
     }
     List<String> opts = new ArrayList<>();
-    for (String value : List.of(p.getProperty("common", ""), p.getProperty(command, ""),
+    String variant = variant(args);
+    // A variant's own line, when it has one, replaces the command's.
+    for (String value : List.of(p.getProperty("common", ""), p.getProperty(command + variant, p.getProperty(command, "")),
         System.getenv().getOrDefault("PORTOLAN_JAVA_OPTS", ""))) {
       if (!value.isBlank()) opts.addAll(Arrays.asList(value.trim().split("\\s+")));
     }
@@ -62,7 +64,7 @@ public final class JvmOptions {
       // with exit status 1: such processes (tests run from target/classes) go without.
       opts.removeIf(o -> o.contains(CDS) || o.equals("-XX:+AutoCreateSharedArchive"));
     } else if (opts.stream().anyMatch(o -> o.contains(CDS))) {
-      Path archive = cdsArchive(command + variant(args), classpath, System.getenv());
+      Path archive = cdsArchive(command + variant, classpath, System.getenv());
       dropIfStale(archive, classpath);
       opts.replaceAll(o -> o.replace(CDS, archive.toString()));
     }

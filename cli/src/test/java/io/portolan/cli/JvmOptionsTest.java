@@ -37,6 +37,17 @@ class JvmOptionsTest {
   }
 
   @Test
+  void aTarballIsReadWithC2ForItsSha256AndTheOtherSourcesWithC1() {
+    List<String> tar = JvmOptions.forCommand("inventory", "a.jar:lib/*", List.of("inventory", "x", "--source",
+        "tar:/x.tar"));
+    // The variant's line comes after common's C1-only flag, and the last one wins.
+    assertThat(tar).containsSubsequence("-XX:TieredStopAtLevel=1", "-XX:TieredStopAtLevel=4")
+        .anyMatch(o -> o.endsWith("/portolan/cds/inventory-tar-791e133bc41dadc6.jsa"));
+    List<String> save = JvmOptions.forCommand("inventory", "a.jar:lib/*", List.of("inventory", "x", "--source", "save"));
+    assertThat(save).contains("-XX:TieredStopAtLevel=1", "-Xmx256m").doesNotContain("-XX:TieredStopAtLevel=4");
+  }
+
+  @Test
   void aClassDirectoryOnThePathMeansNoArchive(@TempDir Path classes) {
     assertThat(JvmOptions.forCommand("inventory", classes + File.pathSeparator + "a.jar"))
         .noneMatch(o -> o.contains("SharedArchive") || o.contains("{cds}")).contains("-Xmx256m");
