@@ -46,13 +46,13 @@ import picocli.CommandLine.Model.CommandSpec;
 final class InventoryCommand implements Callable<Integer> {
   enum Format { TABLE, JSON, CYCLONEDX }
 
+  static final String DEFAULT_SOURCE = "auto";
+  static final String DEFAULT_DOCKER_ROOT = "/var/lib/docker";
+
   /**
    * Overlay2 layers walked at once. A one-shot inventory runs in the foreground, where a second core
    * would otherwise idle while one walks a large tree; the agent, on production hosts, keeps to one.
    */
-  static final String DEFAULT_SOURCE = "auto";
-  static final String DEFAULT_DOCKER_ROOT = "/var/lib/docker";
-
   private static final int WALKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "Image name, tag or ID (ignored with --source tar:PATH)")
@@ -129,8 +129,8 @@ final class InventoryCommand implements Callable<Integer> {
     result.failures().forEach(f -> errors.add("layer " + (f.diffId().isEmpty() ? f.location() : f.diffId()) + ": "
         + f.message()));
     inv.errors().forEach(e -> errors.add(e.path() + ": " + e.message()));
-    Report report = report(subject, tags, walked.used(), walked.types().stream().map(Analyzers.PackageType::label).toList(),
-        result.diffIds(), inv, errors);
+    Report report = report(subject, tags, walked.used(),
+        walked.types().stream().map(Analyzers.PackageType::label).toList(), result.diffIds(), inv, errors);
     switch (fmt) {
       case JSON -> {
         json(out, report);
