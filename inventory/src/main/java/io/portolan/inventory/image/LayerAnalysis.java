@@ -202,6 +202,7 @@ public final class LayerAnalysis {
     private final Set<String> opaque = new LinkedHashSet<>();
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
+    private byte[] buffer;
     /** Some pending analyzer reads files anywhere, so every directory is entered (asked once per directory). */
     private final boolean anywhere;
 
@@ -276,17 +277,30 @@ public final class LayerAnalysis {
             analyze(fitting.get(0), entry, in);
           }
         } else if (entry.size() <= maxSharedBufferBytes) {
-          byte[] data;
+          int read;
           try (InputStream in = content.open(limit)) {
-            data = in.readNBytes((int) entry.size());
+            read = in.readNBytes(buffer((int) entry.size()), 0, (int) entry.size());
           }
-          shared(fitting, entry, new SeekableInMemoryByteChannel(data));
+          shared(fitting, entry, new SeekableInMemoryByteChannel(buffer).truncate(read));
         } else {
           spooled(fitting, entry, content, limit);
         }
       } catch (IOException e) {
         fitting.forEach(a -> error(a, entry.path(), message(e)));
       }
+    }
+
+    /**
+     * The layer's one buffer for files that several analyzers read from a stream, at least {@code
+     * size} bytes. Reused from file to file: a fresh array per executable (a compiler is 30 MB) went
+     * straight to the old generation, or was promoted there by the next collection, and such dead
+     * arrays filled the heap before any full collection. Analyzers copy what they keep.
+     */
+    private byte[] buffer(int size) {
+      if (buffer == null || buffer.length < size) {
+        buffer = new byte[Math.max(size, buffer == null ? 0 : Math.min(buffer.length * 2, (int) maxSharedBufferBytes))];
+      }
+      return buffer;
     }
 
     /** Hands one file to several analyzers (or one that wants random access), each from the start. */
@@ -390,6 +404,7 @@ public final class LayerAnalysis {
     @Override
     public void end(LayerEnd end) {
       ended.accept(1);
+      buffer = null;
       switch (end) {
         case LayerEnd.Complete complete -> {
           if (complete.diffId().isEmpty()) {

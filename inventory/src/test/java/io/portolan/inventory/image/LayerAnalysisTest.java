@@ -386,6 +386,29 @@ class LayerAnalysisTest {
   }
 
   @Test
+  void sharedFilesOfAStreamEachReachEveryAnalyzerWholeThroughTheReusedBuffer() throws Exception {
+    // Largest first, then smaller and larger ones, in two layers: each file must be read as itself,
+    // never with the tail of a larger one read before it into the same buffer.
+    Map<String, String> files = new java.util.TreeMap<>(Map.of("db/a", "a1\na2\na3\na4\na5\na6\n", "db/b", "b1\n",
+        "db/c", "c1\nc2\n", "db/d", ""));
+    byte[] l0 = tar(files);
+    byte[] l1 = tar(Map.of("db/e", "e1\ne2\ne3\ne4\ne5\ne6\ne7\ne8\n", "db/f", "f1\n"));
+    LineAnalyzer first = new LineAnalyzer("first", "db/", 1024);
+    LineAnalyzer second = new LineAnalyzer("second", "db/", 1024);
+    LayerAnalysis.Result result = new LayerAnalysis(List.of(first, second), FindingsCache.NONE, 1024)
+        .run(new DockerSaveLayerSource(new ByteArrayInputStream(save(List.of(l0, l1), List.of(sha(l0), sha(l1))))));
+
+    assertThat(result.failures()).isEmpty();
+    assertThat(result.findings()).hasSize(4).allSatisfy(f -> assertThat(f.errors()).isEmpty());
+    for (String analyzer : List.of("first", "second")) {
+      assertThat(result.findings().stream().filter(f -> f.analyzer().equals(analyzer))
+          .flatMap(f -> f.files().stream()).flatMap(f -> f.packages().stream()).map(Package::name).sorted())
+          .as(analyzer).containsExactly("a1", "a2", "a3", "a4", "a5", "a6", "b1", "c1", "c2", "e1", "e2", "e3", "e4",
+              "e5", "e6", "e7", "e8", "f1");
+    }
+  }
+
+  @Test
   void aSharedFileTooLargeToBufferIsSpooledOnceAndEveryAnalyzerReadsItWhole() throws Exception {
     String lines = "p1\np2\np3\np4\np5\n";
     byte[] l0 = tar(Map.of("db/status", lines));
