@@ -298,7 +298,9 @@ public final class LayerAnalysis {
      */
     private byte[] buffer(int size) {
       if (buffer == null || buffer.length < size) {
-        buffer = new byte[Math.max(size, buffer == null ? 0 : Math.min(buffer.length * 2, (int) maxSharedBufferBytes))];
+        // Exactly the size: the agent's heap is small, and a doubled buffer could be twice the largest file.
+        buffer = null;
+        buffer = new byte[size];
       }
       return buffer;
     }
