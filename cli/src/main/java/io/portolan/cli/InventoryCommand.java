@@ -118,8 +118,9 @@ final class InventoryCommand implements Callable<Integer> {
     Format fmt = parseFormat();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Optional<Walked> early = EarlyInventory.claim(request());
-    Walked walked = early.isPresent() ? early.get() : walk(request());
+    Request request = request();
+    Optional<Walked> early = EarlyInventory.claim(request);
+    Walked walked = early.isPresent() ? early.get() : walk(request);
     String subject = walked.subject();
     List<String> tags = walked.tags();
     LayerAnalysis.Result result = walked.result();

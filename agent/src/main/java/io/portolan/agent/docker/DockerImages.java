@@ -102,15 +102,19 @@ public final class DockerImages implements AutoCloseable {
       return Optional.empty();
     }
     return Optional.of(EngineSocket.unversioned(Path.of(dockerHost.substring(UNIX.length())))
-        .requestStream("/images/get?names=" + EngineSocket.encode(reference)));
+        .requestStream(savePath(reference)));
   }
 
   /** The {@code docker save} stream of one image; the caller closes it. */
   public InputStream save(String imageId) {
     if (socket != null) {
-      return socket.stream("/images/get?names=" + EngineSocket.encode(imageId));
+      return socket.stream(savePath(imageId));
     }
     return client.saveImageCmd(imageId).exec();
+  }
+
+  private static String savePath(String reference) {
+    return "/images/get?names=" + EngineSocket.encode(reference);
   }
 
   @Override
