@@ -170,6 +170,9 @@ final class InventoryCommand implements Callable<Integer> {
     // against the image resolved meanwhile; auto looks for overlay2 first, where nothing is exported.
     Optional<InputStream> requested = source.equals("save")
         ? DockerImages.requestSave(r.dockerHost(), image) : Optional.empty();
+    if (source.equals("auto") || source.equals("overlay2")) {
+      Overlay2LayerSource.preload(); // while the analyzers are built and the image is looked up
+    }
     try (InputStream early = requested.orElse(null)) {
       var analysis = new LayerAnalysis(Analyzers.of(types, sha1Index(r.javaSha1Index())), FindingsCache.NONE);
       Optional<DockerRootImages.Found> found;

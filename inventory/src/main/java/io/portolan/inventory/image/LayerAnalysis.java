@@ -175,6 +175,20 @@ public final class LayerAnalysis {
   /** One layer being read: what each pending analyzer has found so far. */
   private final class Run implements LayerHandler {
     @Override
+    public boolean interestedIn(String path, LayerEntry.Type type) {
+      if (type == LayerEntry.Type.DIRECTORY) {
+        return false; // entry() ignores them; descend() decides about entering
+      }
+      for (Analyzer a : pending) {
+        // The path-only question: an analyzer that narrows by mode needs the entry to learn the mode.
+        if (a.wants(path)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
     public boolean descend(String directory) {
       if (anywhere) {
         return true;

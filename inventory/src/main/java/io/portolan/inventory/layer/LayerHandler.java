@@ -16,6 +16,16 @@ public interface LayerHandler {
   void entry(LayerEntry entry, EntryContent content) throws IOException;
 
   /**
+   * Whether this handler needs the entry of the given kind at {@code path} at all. A source that
+   * learns an entry's kind without a stat (an overlay2 walk) skips the entries nobody needs,
+   * unstat'ed; a source that reads a stream delivers everything anyway. Whiteouts are never
+   * skipped.
+   */
+  default boolean interestedIn(String path, LayerEntry.Type type) {
+    return true;
+  }
+
+  /**
    * Whether the walk should enter {@code directory}; a source that reads a stream enters everything
    * anyway. Whiteouts inside a skipped directory still arrive through the layer's own record.
    */

@@ -57,11 +57,13 @@ public final class Overlay2LayerSource implements LayerSource {
   private static final int S_IFMT = 0170000;
   private static final int S_IFCHR = 0020000;
   private static final int MAX_DEPTH = 512;
+  private static final int OPEN_ANCESTORS = 64;
   private static final JsonFactory JSON = new JsonFactory();
 
   private final Path dockerRoot;
   private final List<String> diffIds;
   private final int parallelism;
+  private final boolean nativeListing;
 
   /** {@code diffIds} come from the image config's {@code rootfs.diff_ids}, bottom layer first. */
   public Overlay2LayerSource(Path dockerRoot, List<String> diffIds) {
@@ -77,12 +79,26 @@ public final class Overlay2LayerSource implements LayerSource {
    * unsynchronized state, and {@code cancelled} must be safe to ask from any thread.
    */
   public Overlay2LayerSource(Path dockerRoot, List<String> diffIds, int parallelism) {
+    this(dockerRoot, diffIds, parallelism, true);
+  }
+
+  /** {@code nativeListing} false lists every directory through java.nio, as where JNA cannot load. */
+  Overlay2LayerSource(Path dockerRoot, List<String> diffIds, int parallelism, boolean nativeListing) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
     }
     this.dockerRoot = dockerRoot;
     this.diffIds = List.copyOf(diffIds);
     this.parallelism = parallelism;
+    this.nativeListing = nativeListing;
+  }
+
+  /**
+   * Starts loading what a walk lists directories with, on a background thread: about 0.1 s that a
+   * one-shot process can spend while it asks the engine about the image.
+   */
+  public static void preload() {
+    LinuxDirectories.preload();
   }
 
   /** Docker's chain ID of each layer: chain(0) = diff(0), chain(n) = sha256(chain(n-1) + " " + diff(n)). */
@@ -301,8 +317,10 @@ public final class Overlay2LayerSource implements LayerSource {
       handler.warning(tarSplit.toString(), "no tar-split record: opaque directories of this layer are unknown");
     }
     LayerEnd end;
-    try {
-      walkDir(diff, "", handler, whiteouts, 0, new Progress(diff.toString(), cancelled));
+    Optional<LinuxDirectories> natively = nativeListing ? LinuxDirectories.get() : Optional.empty();
+    try (LinuxDirectories.Lister lister = natively.map(LinuxDirectories::lister).orElse(null)) {
+      int fd = lister != null ? lister.open(diff) : -1;
+      walkDir(diff, fd, "", handler, whiteouts, 0, new Progress(diff.toString(), cancelled), lister);
       end = new LayerEnd.Complete(diff.toString(), diffId);
     } catch (WalkCancelledException e) {
       if (markers != null) markers.cancel(true);
@@ -430,51 +448,81 @@ public final class Overlay2LayerSource implements LayerSource {
     }
   }
 
-  /** Walks one directory, children sorted by name so that walks are reproducible. */
-  private static void walkDir(Path dir, String rel, LayerHandler handler, Set<String> whiteouts, int depth,
-      Progress progress) throws IOException {
-    if (depth > MAX_DEPTH) {
-      handler.warning(rel, "directory nesting deeper than " + MAX_DEPTH + "; not walked further");
-      return;
+  /**
+   * Walks one directory, children sorted by name so that walks are reproducible. {@code fd} is the
+   * directory open for native listing, or -1 to list it through java.nio; this call closes it.
+   */
+  private static void walkDir(Path dir, int fd, String rel, LayerHandler handler, Set<String> whiteouts, int depth,
+      Progress progress, LinuxDirectories.Lister lister) throws IOException {
+    try {
+      if (depth > MAX_DEPTH) {
+        handler.warning(rel, "directory nesting deeper than " + MAX_DEPTH + "; not walked further");
+        return;
+      }
+      List<Child> children = fd >= 0 ? listNatively(dir, fd, rel, handler, lister) : list(dir, rel, handler);
+      if (fd >= 0 && depth >= OPEN_ANCESTORS) {
+        // Subdirectories are opened by full path below this depth, so that no walk holds more
+        // than OPEN_ANCESTORS descriptors.
+        lister.close(fd);
+        fd = -1;
+      }
+      walkChildren(children, fd, handler, whiteouts, depth, progress, lister);
+    } finally {
+      if (fd >= 0) {
+        lister.close(fd);
+      }
     }
-    List<Child> children = list(dir);
+  }
+
+  private static void walkChildren(List<Child> children, int fd, LayerHandler handler, Set<String> whiteouts,
+      int depth, Progress progress, LinuxDirectories.Lister lister) throws IOException {
     LayerHandler treeWhiteouts = new DedupingHandler(handler, whiteouts, false);
     for (Child c : children) {
-      // The Path as listed, not one rebuilt from the name: a name that is not valid UTF-8 would not survive.
-      Path child = c.path();
-      String path = LayerPaths.join(rel, c.name());
+      String path = c.path();
       progress.next(path);
       if (Whiteouts.report(path, treeWhiteouts)) {
         continue;
       }
-      PosixFileAttributes attrs = c.attrs();
-      int mode = mode(attrs.permissions());
-      if (attrs.isDirectory()) {
-        handler.entry(new LayerEntry(path, LayerEntry.Type.DIRECTORY, 0, mode, ""), noContent(path));
-        if (handler.descend(path)) walkDir(child, path, handler, whiteouts, depth + 1, progress);
-      } else if (attrs.isRegularFile()) {
-        fileEntry(child, path, attrs.size(), mode, handler);
-      } else if (attrs.isSymbolicLink()) {
-        String target = LayerPaths.resolveSymlink(path, Files.readSymbolicLink(child).toString());
-        handler.entry(new LayerEntry(path, LayerEntry.Type.SYMLINK, 0, mode, target), noContent(path));
-      } else if (isWhiteoutDevice(child)) {
-        if (whiteouts.add(path)) {
-          handler.whiteout(path);
+      switch (c.kind()) {
+        case WHITEOUT -> {
+          if (whiteouts.add(path)) {
+            handler.whiteout(path);
+          }
         }
-      } else {
-        handler.entry(new LayerEntry(path, LayerEntry.Type.OTHER, 0, mode, ""), noContent(path));
+        case DIRECTORY -> {
+          if (c.described()) {
+            handler.entry(new LayerEntry(path, LayerEntry.Type.DIRECTORY, 0, c.mode(), ""), noContent(path));
+          }
+          if (handler.descend(path)) {
+            int childFd = lister == null ? -1 : fd >= 0 ? lister.openAt(fd, c.name()) : lister.open(c.file());
+            walkDir(c.file(), childFd, path, handler, whiteouts, depth + 1, progress, lister);
+          }
+        }
+        case FILE -> {
+          if (c.described()) fileEntry(c.file(), path, c.size(), c.mode(), handler);
+        }
+        case SYMLINK -> {
+          if (c.described()) {
+            String target = LayerPaths.resolveSymlink(path, Files.readSymbolicLink(c.file()).toString());
+            handler.entry(new LayerEntry(path, LayerEntry.Type.SYMLINK, 0, c.mode(), target), noContent(path));
+          }
+        }
+        case OTHER -> {
+          if (c.described()) handler.entry(new LayerEntry(path, LayerEntry.Type.OTHER, 0, c.mode(), ""), noContent(path));
+        }
       }
     }
   }
 
   /**
-   * The directory's children with their attributes, sorted by name. Each is stat'ed relative to the
-   * open directory (fstatat) where the platform allows: a stat by full path made the kernel look up
-   * every component of {@code /var/lib/docker/overlay2/<id>/diff/...} again, which in node_modules
-   * (60,000 files) cost more than the rest of the walk. Names are decoded once and sorted as strings:
-   * comparing Paths decoded two names per comparison.
+   * The directory's children, sorted by name, with size and mode for those the handler is
+   * interested in. Each is stat'ed relative to the open directory (fstatat) where the platform
+   * allows: a stat by full path made the kernel look up every component of {@code
+   * /var/lib/docker/overlay2/<id>/diff/...} again, which in node_modules (60,000 files) cost more
+   * than the rest of the walk. Names are decoded once and sorted as strings: comparing Paths
+   * decoded two names per comparison.
    */
-  private static List<Child> list(Path dir) throws IOException {
+  private static List<Child> list(Path dir, String rel, LayerHandler handler) throws IOException {
     List<Child> children = new ArrayList<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       SecureDirectoryStream<Path> open = stream instanceof SecureDirectoryStream<Path> s ? s : null;
@@ -483,11 +531,81 @@ public final class Overlay2LayerSource implements LayerSource {
         PosixFileAttributes attrs = open != null
             ? open.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes()
             : Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        children.add(new Child(name.toString(), child, attrs));
+        Kind kind = attrs.isDirectory() ? Kind.DIRECTORY
+            : attrs.isRegularFile() ? Kind.FILE
+            : attrs.isSymbolicLink() ? Kind.SYMLINK
+            : isWhiteoutDevice(child) ? Kind.WHITEOUT
+            : Kind.OTHER;
+        String path = LayerPaths.join(rel, name.toString());
+        boolean described = kind.wanted(handler, path);
+        children.add(new Child(name.toString(), path, dir, child, kind, described,
+            described ? attrs.size() : 0, described ? mode(attrs.permissions()) : 0));
       }
     }
     children.sort(null);
     return children;
+  }
+
+  /**
+   * As {@link #list}, from {@code getdents64}: only the children the handler is interested in are
+   * stat'ed (character devices and kinds the file system does not record, too). Anything unusual
+   * (a name that is not UTF-8, a failed call) lists the directory through {@link #list} instead,
+   * so that both give the same children and the same errors.
+   */
+  private static List<Child> listNatively(Path dir, int fd, String rel, LayerHandler handler,
+      LinuxDirectories.Lister lister) throws IOException {
+    Optional<List<LinuxDirectories.Entry>> entries = lister.entries(fd);
+    if (entries.isEmpty()) {
+      return list(dir, rel, handler);
+    }
+    List<Child> children = new ArrayList<>(entries.get().size());
+    for (LinuxDirectories.Entry e : entries.get()) {
+      String path = LayerPaths.join(rel, e.name());
+      Kind kind = Kind.of(e.kind(), false);
+      if (e.kind() == LinuxDirectories.UNKNOWN || e.kind() == LinuxDirectories.CHAR_DEVICE || kind.wanted(handler, path)) {
+        Optional<LinuxDirectories.Stat> stat = lister.stat(fd, e.name());
+        if (stat.isEmpty()) {
+          return list(dir, rel, handler);
+        }
+        kind = Kind.of(stat.get().kind(), stat.get().nullDevice());
+        boolean described = kind.wanted(handler, path);
+        children.add(new Child(e.name(), path, dir, null, kind, described,
+            described && kind == Kind.FILE ? stat.get().size() : 0, described ? stat.get().permissions() : 0));
+      } else {
+        children.add(new Child(e.name(), path, dir, null, kind, false, 0, 0));
+      }
+    }
+    children.sort(null);
+    return children;
+  }
+
+
+  /** What the walk does with a child: {@code WHITEOUT} is overlay2's 0/0 character device. */
+  private enum Kind {
+    DIRECTORY(LayerEntry.Type.DIRECTORY), FILE(LayerEntry.Type.FILE), SYMLINK(LayerEntry.Type.SYMLINK),
+    WHITEOUT(null), OTHER(LayerEntry.Type.OTHER);
+
+    private final LayerEntry.Type type;
+
+    Kind(LayerEntry.Type type) {
+      this.type = type;
+    }
+
+    /** From {@code d_type} or {@code S_IFMT >> 12}; a 0/0 character device is a whiteout. */
+    static Kind of(int kind, boolean nullDevice) {
+      return switch (kind) {
+        case LinuxDirectories.DIRECTORY -> DIRECTORY;
+        case LinuxDirectories.REGULAR -> FILE;
+        case LinuxDirectories.SYMLINK -> SYMLINK;
+        case LinuxDirectories.CHAR_DEVICE -> nullDevice ? WHITEOUT : OTHER;
+        default -> OTHER;
+      };
+    }
+
+    /** Whether the entry must be described (stat'ed and delivered); whiteouts always are. */
+    boolean wanted(LayerHandler handler, String path) {
+      return type == null || handler.interestedIn(path, type);
+    }
   }
 
   /**
@@ -568,7 +686,17 @@ public final class Overlay2LayerSource implements LayerSource {
     };
   }
 
-  private record Child(String name, Path path, PosixFileAttributes attrs) implements Comparable<Child> {
+  /**
+   * A child as listed: {@code path} is relative to the layer root; size and mode are known only if
+   * {@code described}. {@code listed} is the Path the listing gave, when it gave one: a name that
+   * is not valid UTF-8 would not survive being resolved again from the String.
+   */
+  private record Child(String name, String path, Path parent, Path listed, Kind kind, boolean described, long size,
+      int mode) implements Comparable<Child> {
+    Path file() {
+      return listed != null ? listed : parent.resolve(name);
+    }
+
     @Override
     public int compareTo(Child o) {
       return name.compareTo(o.name);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,73 @@ class Overlay2LayerSourceTest {
     assertThat(disk.entries).containsAll(streamed.entries)
         .contains("bin/su FILE 3 755 ", "bin/data FILE 1 640 ", "pipe OTHER 0 644 ", "null OTHER 0 644 ");
     assertThat(disk.whiteouts).isEmpty();
+  }
+
+  @Test
+  void theNativeListingLoadsOnTheLinuxMachinesItServes() {
+    // Otherwise every walk here would silently test the java.nio fallback only.
+    assertThat(System.getProperty("os.name")).isEqualTo("Linux");
+    assertThat(System.getProperty("os.arch")).isIn("amd64", "aarch64");
+    assertThat(LinuxDirectories.get()).isPresent();
+  }
+
+  @Test
+  void nativeAndJavaNioListingsWalkAlikeWhateverTheHandlerIsInterestedIn() throws Exception {
+    List<String> diffIds = List.of(Tars.sha256("listing".getBytes()));
+    Path diff = layer(diffIds, 0, "listing", List.of());
+    // Enough long names in one directory that getdents64 needs several calls for it.
+    Path many = Files.createDirectories(diff.resolve("usr/lib/node_modules/many"));
+    for (int i = 0; i < 700; i++) {
+      Files.writeString(many.resolve("a-rather-long-file-name-so-that-the-listing-spans-buffers-" + i + ".js"), "x" + i);
+    }
+    Files.writeString(many.resolve("package.json"), "{}");
+    Files.createDirectories(diff.resolve("empty"));
+    Files.createDirectories(diff.resolve("private"));
+    Files.setPosixFilePermissions(diff.resolve("private"), PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(diff.resolve("private/café.json"), "{\"é\": 1}");
+    Files.writeString(diff.resolve("tool"), "ELF");
+    Files.setPosixFilePermissions(diff.resolve("tool"), PosixFilePermissions.fromString("rwxr-x---"));
+    Files.createFile(diff.resolve("empty.json"));
+    Files.createSymbolicLink(diff.resolve("link.json"), Path.of("usr/lib/node_modules/many/package.json"));
+    run("mkfifo", diff.resolve("pipe").toString());
+    run("mknod", diff.resolve("null").toString(), "c", "1", "3");
+    mknodWhiteout(diff.resolve("removed.json"));
+    mknodWhiteout(diff.resolve("usr/lib/removed"));
+    // A name that is not UTF-8 sends its directory to java.nio, even in a native walk.
+    run("bash", "-c", "printf '{}' > \"$(printf '%s/odd/\\377.json' \"$1\")\"", "-",
+        Files.createDirectories(diff.resolve("odd")).getParent().toString());
+
+    List<BiPredicate<String, LayerEntry.Type>> interests = List.of((path, type) -> true,
+        (path, type) -> path.endsWith(".json") || type == LayerEntry.Type.OTHER,
+        (path, type) -> false);
+    for (BiPredicate<String, LayerEntry.Type> interest : interests) {
+      Recorder.Layer natively = walkListing(diffIds, interest, true);
+      Recorder.Layer throughNio = walkListing(diffIds, interest, false);
+      assertThat(natively.end).isInstanceOf(LayerEnd.Complete.class);
+      assertThat(natively.entries).isEqualTo(throughNio.entries);
+      assertThat(natively.contents).isEqualTo(throughNio.contents);
+      assertThat(natively.whiteouts).isEqualTo(throughNio.whiteouts).containsExactly("removed.json", "usr/lib/removed");
+      assertThat(natively.warnings).isEqualTo(throughNio.warnings).isEmpty();
+    }
+    Recorder.Layer all = walkListing(diffIds, interests.get(0), true);
+    assertThat(all.entries).hasSize(700 + 15).contains("private DIRECTORY 0 700 ", "tool FILE 3 750 ",
+        "private/café.json FILE 9 644 ", "empty.json FILE 0 644 ", "pipe OTHER 0 644 ", "null OTHER 0 644 ",
+        "link.json SYMLINK 0 777 usr/lib/node_modules/many/package.json");
+    assertThat(all.contents).containsEntry("odd/\uFFFD.json", "{}").containsEntry("private/café.json", "{\"é\": 1}");
+    Recorder.Layer some = walkListing(diffIds, interests.get(1), true);
+    assertThat(some.entries).containsExactlyInAnyOrder("usr/lib/node_modules/many/package.json FILE 2 644 ",
+        "private/café.json FILE 9 644 ", "empty.json FILE 0 644 ", "odd/\uFFFD.json FILE 2 644 ",
+        "link.json SYMLINK 0 777 usr/lib/node_modules/many/package.json", "pipe OTHER 0 644 ", "null OTHER 0 644 ");
+    assertThat(walkListing(diffIds, interests.get(2), true).entries).isEmpty();
+  }
+
+  private Recorder.Layer walkListing(List<String> diffIds, BiPredicate<String, LayerEntry.Type> interest,
+      boolean nativeListing) throws IOException {
+    Recorder recorder = new Recorder();
+    recorder.interested = interest;
+    try (LayerSource source = new Overlay2LayerSource(root, diffIds, 1, nativeListing)) {
+      return recorder.inOrder(source.walk(recorder)).get(0);
+    }
   }
 
   private static Recorder.Layer tarLayer(byte[] tar, List<String> diffIds) throws Exception {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /** Records everything a layer source says, layer by layer; reads the content of wanted files. */
@@ -19,6 +20,8 @@ final class Recorder implements LayerVisitor {
   private final Predicate<LayerStart> read;
   private final Predicate<String> wanted;
   private final long maxBytes;
+  /** Which entries the layers say they are interested in (see LayerHandler#interestedIn); all by default. */
+  BiPredicate<String, LayerEntry.Type> interested = (path, type) -> true;
 
   Recorder() {
     this(s -> true, p -> true, 1 << 20);
@@ -41,10 +44,17 @@ final class Recorder implements LayerVisitor {
     LayerEnd end;
     private final Predicate<String> wanted;
     private final long maxBytes;
+    private final BiPredicate<String, LayerEntry.Type> interested;
 
-    Layer(Predicate<String> wanted, long maxBytes) {
+    Layer(Predicate<String> wanted, long maxBytes, BiPredicate<String, LayerEntry.Type> interested) {
       this.wanted = wanted;
       this.maxBytes = maxBytes;
+      this.interested = interested;
+    }
+
+    @Override
+    public boolean interestedIn(String path, LayerEntry.Type type) {
+      return interested.test(path, type);
     }
 
     @Override
@@ -90,7 +100,7 @@ final class Recorder implements LayerVisitor {
     if (!read.test(start)) {
       return Optional.empty();
     }
-    Layer layer = new Layer(wanted, maxBytes);
+    Layer layer = new Layer(wanted, maxBytes, interested);
     layers.put(start.location(), layer);
     return Optional.of(layer);
   }
