@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 @Command(
     name = "portolan",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
     description = "Container image inventory and vulnerability platform.")
 public final class Main {
   /**
@@ -31,6 +30,7 @@ public final class Main {
   }
 
   static int run(String[] args, Map<String, String> env) {
+    preferPlatformSelector();
     EarlyInventory.startIfPlain(args, env);
     CommandLine cli = commandLine(args);
     try {
@@ -53,17 +53,45 @@ public final class Main {
   }
 
   /**
+   * Names Linux's selector provider, unless the JVM was given one. Without a name, the first
+   * socket the process opens (the Docker engine's) waits while a ServiceLoader looks for a provider
+   * in every jar of the class path: 50-70 ms before {@code inventory --source save} can ask the
+   * engine for the image, and the engine then exports for seconds before it answers.
+   */
+  private static void preferPlatformSelector() {
+    String key = "java.nio.channels.spi.SelectorProvider";
+    if (System.getProperty(key) != null || !System.getProperty("os.name", "").equals("Linux")) {
+      return;
+    }
+    try {
+      // What SelectorProvider will do with the name: a wrong one would fail every socket.
+      Class<?> provider = Class.forName(LINUX_SELECTOR_PROVIDER, false, ClassLoader.getPlatformClassLoader());
+      if (java.nio.channels.spi.SelectorProvider.class.isAssignableFrom(provider)
+          && java.lang.reflect.Modifier.isPublic(provider.getModifiers())) {
+        provider.getConstructor();
+        System.setProperty(key, LINUX_SELECTOR_PROVIDER);
+      }
+    } catch (ReflectiveOperationException e) {
+      // Another JDK layout: the ServiceLoader finds the default, only more slowly.
+    }
+  }
+
+  private static final String LINUX_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
+  /**
    * The command line for {@code args}: with only the subcommand they name when they name one, else
    * with all of them, so that {@code portolan --help} lists them and a typo gets picocli's
    * suggestions.
    */
   static CommandLine commandLine(String[] args) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main(), CommandFactory.INSTANCE);
+    // Set here, not in @Command: picocli builds an annotated provider through its own factory (see CommandFactory).
+    cli.getCommandSpec().versionProvider(new Version());
     Class<?> chosen = SUBCOMMANDS.get(subcommandName(args));
     if (chosen != null) {
-      cli.addSubcommand(new CommandLine(chosen));
+      cli.addSubcommand(new CommandLine(chosen, CommandFactory.INSTANCE));
     } else {
-      SUBCOMMANDS.values().forEach(c -> cli.addSubcommand(new CommandLine(c)));
+      SUBCOMMANDS.values().forEach(c -> cli.addSubcommand(new CommandLine(c, CommandFactory.INSTANCE)));
     }
     return cli;
   }

@@ -43,6 +43,29 @@ class MainTest {
   }
 
   @Test
+  void versionIsTheBuildsOwn() {
+    CommandLine cli = Main.commandLine(new String[] {"--version"});
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertThat(cli.execute("--version")).isZero();
+    assertThat(out.toString().trim()).isEqualTo("portolan " + io.portolan.collector.Collector.version());
+  }
+
+  @Test
+  void repeatedOptionsCollectIntoWhatTheFactoryMakes() throws Exception {
+    CommandLine cli = Main.commandLine(new String[] {"agent"});
+    cli.parseArgs("agent", "--label", "env=prod", "--label", "zone=b", "--label", "app=shop");
+    AgentCommand agent = cli.getSubcommands().get("agent").getCommand();
+    assertThat(agent.options.labels).containsExactly(Map.entry("env", "prod"), Map.entry("zone", "b"),
+        Map.entry("app", "shop"));
+    assertThat(CommandFactory.INSTANCE.create(java.util.SortedSet.class)).isInstanceOf(java.util.TreeSet.class);
+    assertThat(CommandFactory.INSTANCE.create(List.class)).isInstanceOf(java.util.ArrayList.class);
+    assertThat(CommandFactory.INSTANCE.create(java.util.Queue.class)).isInstanceOf(java.util.LinkedList.class);
+    assertThat(CommandFactory.INSTANCE.create(java.util.SortedMap.class)).isInstanceOf(java.util.TreeMap.class);
+    assertThat(CommandFactory.INSTANCE.create(Main.Version.class).getVersion()).hasSize(1);
+  }
+
+  @Test
   void subcommandHelpWorks() {
     for (String name : Main.SUBCOMMANDS.keySet()) {
       CommandLine cli = Main.commandLine(new String[] {name, "--help"});
