@@ -33,22 +33,23 @@ class MainTest {
     assertThat(Main.commandLine(new String[] {"invntory"}).getSubcommands()).hasSize(Main.SUBCOMMANDS.size());
   }
 
-  @Test
-  void topLevelHelpStillListsEverySubcommand() {
-    CommandLine cli = Main.commandLine(new String[] {"--help"});
+  /** What the command line built for {@code args} prints when run with them; it must succeed. */
+  private static String output(String... args) {
+    CommandLine cli = Main.commandLine(args);
     StringWriter out = new StringWriter();
     cli.setOut(new PrintWriter(out));
-    assertThat(cli.execute("--help")).isZero();
-    assertThat(out.toString()).contains("up", "collector", "agent", "inventory", "advisories");
+    assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void topLevelHelpStillListsEverySubcommand() {
+    assertThat(output("--help")).contains("up", "collector", "agent", "inventory", "advisories");
   }
 
   @Test
   void versionIsTheBuildsOwn() {
-    CommandLine cli = Main.commandLine(new String[] {"--version"});
-    StringWriter out = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    assertThat(cli.execute("--version")).isZero();
-    assertThat(out.toString().trim()).isEqualTo("portolan " + io.portolan.collector.Collector.version());
+    assertThat(output("--version").trim()).isEqualTo("portolan " + io.portolan.collector.Collector.version());
   }
 
   @Test
@@ -68,11 +69,7 @@ class MainTest {
   @Test
   void subcommandHelpWorks() {
     for (String name : Main.SUBCOMMANDS.keySet()) {
-      CommandLine cli = Main.commandLine(new String[] {name, "--help"});
-      StringWriter out = new StringWriter();
-      cli.setOut(new PrintWriter(out));
-      assertThat(cli.execute(name, "--help")).as(name).isZero();
-      assertThat(out.toString()).as(name).contains("Usage: portolan " + name);
+      assertThat(output(name, "--help")).as(name).contains("Usage: portolan " + name);
     }
   }
 
