@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "portolan",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Container image inventory and vulnerability platform.")
 public final class Main {
   /**
@@ -84,14 +85,12 @@ public final class Main {
    * suggestions.
    */
   static CommandLine commandLine(String[] args) {
-    CommandLine cli = new CommandLine(new Main(), CommandFactory.INSTANCE);
-    // Set here, not in @Command: picocli builds an annotated provider through its own factory (see CommandFactory).
-    cli.getCommandSpec().versionProvider(new Version());
+    CommandLine cli = new CommandLine(new Main());
     Class<?> chosen = SUBCOMMANDS.get(subcommandName(args));
     if (chosen != null) {
-      cli.addSubcommand(new CommandLine(chosen, CommandFactory.INSTANCE));
+      cli.addSubcommand(new CommandLine(chosen));
     } else {
-      SUBCOMMANDS.values().forEach(c -> cli.addSubcommand(new CommandLine(c, CommandFactory.INSTANCE)));
+      SUBCOMMANDS.values().forEach(c -> cli.addSubcommand(new CommandLine(c)));
     }
     return cli;
   }
