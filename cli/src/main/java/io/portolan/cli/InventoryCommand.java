@@ -115,12 +115,13 @@ final class InventoryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Format fmt = parseFormat();
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Request request = request();
-    Optional<Walked> early = EarlyInventory.claim(request);
-    Walked walked = early.isPresent() ? early.get() : walk(request);
+    return run(request(), format, spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+
+  /** Inventories what {@code request} names and reports it in {@code format}: the exit code. */
+  static int run(Request request, String format, PrintWriter out, PrintWriter err) throws Exception {
+    Format fmt = parseFormat(format);
+    Walked walked = walk(request);
     String subject = walked.subject();
     List<String> tags = walked.tags();
     LayerAnalysis.Result result = walked.result();
@@ -220,7 +221,7 @@ final class InventoryCommand implements Callable<Integer> {
     }
   }
 
-  private Format parseFormat() {
+  private static Format parseFormat(String format) {
     try {
       return Format.valueOf(format.trim().toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {

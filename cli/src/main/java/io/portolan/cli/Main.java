@@ -2,9 +2,14 @@ package io.portolan.cli;
 
 import io.portolan.collector.Collector;
 import io.portolan.collector.store.StoreException;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,25 +37,56 @@ public final class Main {
 
   static int run(String[] args, Map<String, String> env) {
     preferPlatformSelector();
-    EarlyInventory.startIfPlain(args, env);
+    PrintWriter out = writer(System.out, "stdout.encoding");
+    PrintWriter err = writer(System.err, "stderr.encoding");
+    Optional<PlainInventory> plain = PlainInventory.parse(args, env);
+    if (plain.isPresent()) {
+      try {
+        return plain.get().run(out, err);
+      } catch (Exception e) {
+        try {
+          return reportFailure(e, err);
+        } catch (Exception unexpected) {
+          // What picocli does with an exception its handler rethrows.
+          unexpected.printStackTrace(err);
+          return 1;
+        }
+      } finally {
+        out.flush();
+        err.flush();
+      }
+    }
     CommandLine cli = commandLine(args);
+    cli.setOut(out);
+    cli.setErr(err);
     try {
       cli.setDefaultValueProvider(ConfigDefaults.load(args, env));
     } catch (IllegalArgumentException e) {
       cli.getErr().println("portolan: " + e.getMessage());
       return 2;
     }
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      PrintWriter err = cmd.getErr();
-      // Expected failures (bad config, database unreachable, port taken) get a message, not a stack trace.
-      if (e instanceof StoreException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
-          || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
-        err.println("portolan: " + e.getMessage());
-        return 1;
-      }
-      throw e;
-    });
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> reportFailure(e, cmd.getErr()));
     return cli.execute(args);
+  }
+
+  /**
+   * Expected failures (bad config, database unreachable, port taken, no such image) get a message
+   * and exit code 1, not a stack trace; anything else is rethrown.
+   */
+  private static int reportFailure(Exception e, PrintWriter err) throws Exception {
+    if (e instanceof StoreException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+        || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
+      err.println("portolan: " + e.getMessage());
+      return 1;
+    }
+    throw e;
+  }
+
+  /** A writer on {@code stream} as picocli makes its own: in the console's encoding, flushed at each line. */
+  private static PrintWriter writer(PrintStream stream, String encodingProperty) {
+    String encoding = System.getProperty(encodingProperty);
+    Charset charset = encoding != null && Charset.isSupported(encoding) ? Charset.forName(encoding) : Charset.defaultCharset();
+    return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
   }
 
   /**
