@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.LoggerFactory;
 
 /**
  * Directory listings as the kernel keeps them, through glibc's {@code getdents64} and {@code statx}
@@ -29,15 +30,12 @@ import java.util.concurrent.CompletableFuture;
  * 0.1 s in a cold JVM, which {@link #preload()} can move off the critical path.
  */
 final class LinuxDirectories {
-  /** Kinds as {@code d_type} and {@code S_IFMT >> 12} both number them. */
+  /** Kinds as {@code d_type} and {@code S_IFMT >> 12} both number them (the others are all {@code OTHER} to a walk). */
   static final int UNKNOWN = 0;
-  static final int FIFO = 1;
   static final int CHAR_DEVICE = 2;
   static final int DIRECTORY = 4;
-  static final int BLOCK_DEVICE = 6;
   static final int REGULAR = 8;
   static final int SYMLINK = 10;
-  static final int SOCKET = 12;
 
   private static final int O_CLOEXEC = 02000000;
   private static final int AT_FDCWD = -100;
@@ -88,6 +86,7 @@ final class LinuxDirectories {
       }
     } catch (LinkageError | RuntimeException e) {
       // No JNA dispatch library for this platform, or a glibc older than 2.30: java.nio it is.
+      LoggerFactory.getLogger(LinuxDirectories.class).debug("directories are listed through java.nio: {}", e.toString());
     }
     LOADED.complete(loaded);
   }

@@ -170,6 +170,10 @@ class Overlay2LayerSourceTest {
     run("mknod", diff.resolve("null").toString(), "c", "1", "3");
     mknodWhiteout(diff.resolve("removed.json"));
     mknodWhiteout(diff.resolve("usr/lib/removed"));
+    // Deeper than the walk keeps directories open: the lowest ones are opened by full path.
+    Path deep = Files.createDirectories(diff.resolve("deep" + "/d".repeat(70)));
+    Files.writeString(deep.resolve("bottom.json"), "[]");
+    String deepJson = "deep" + "/d".repeat(70) + "/bottom.json";
     // A name that is not UTF-8 sends its directory to java.nio, even in a native walk.
     run("bash", "-c", "printf '{}' > \"$(printf '%s/odd/\\377.json' \"$1\")\"", "-",
         Files.createDirectories(diff.resolve("odd")).getParent().toString());
@@ -187,14 +191,15 @@ class Overlay2LayerSourceTest {
       assertThat(natively.warnings).isEqualTo(throughNio.warnings).isEmpty();
     }
     Recorder.Layer all = walkListing(diffIds, interests.get(0), true);
-    assertThat(all.entries).hasSize(700 + 15).contains("private DIRECTORY 0 700 ", "tool FILE 3 750 ",
+    assertThat(all.entries).hasSize(700 + 15 + 72).contains(deepJson + " FILE 2 644 ","private DIRECTORY 0 700 ", "tool FILE 3 750 ",
         "private/café.json FILE 9 644 ", "empty.json FILE 0 644 ", "pipe OTHER 0 644 ", "null OTHER 0 644 ",
         "link.json SYMLINK 0 777 usr/lib/node_modules/many/package.json");
     assertThat(all.contents).containsEntry("odd/\uFFFD.json", "{}").containsEntry("private/café.json", "{\"é\": 1}");
     Recorder.Layer some = walkListing(diffIds, interests.get(1), true);
     assertThat(some.entries).containsExactlyInAnyOrder("usr/lib/node_modules/many/package.json FILE 2 644 ",
         "private/café.json FILE 9 644 ", "empty.json FILE 0 644 ", "odd/\uFFFD.json FILE 2 644 ",
-        "link.json SYMLINK 0 777 usr/lib/node_modules/many/package.json", "pipe OTHER 0 644 ", "null OTHER 0 644 ");
+        "link.json SYMLINK 0 777 usr/lib/node_modules/many/package.json", "pipe OTHER 0 644 ", "null OTHER 0 644 ",
+        deepJson + " FILE 2 644 ");
     assertThat(walkListing(diffIds, interests.get(2), true).entries).isEmpty();
   }
 
