@@ -37,8 +37,8 @@ public final class Main {
 
   static int run(String[] args, Map<String, String> env) {
     preferPlatformSelector();
-    PrintWriter out = writer(System.out, "stdout.encoding");
-    PrintWriter err = writer(System.err, "stderr.encoding");
+    PrintWriter out = writer(System.out, "sun.stdout.encoding");
+    PrintWriter err = writer(System.err, "sun.stderr.encoding");
     Optional<PlainInventory> plain = PlainInventory.parse(args, env);
     if (plain.isPresent()) {
       try {
@@ -82,7 +82,11 @@ public final class Main {
     throw e;
   }
 
-  /** A writer on {@code stream} as picocli makes its own: in the console's encoding, flushed at each line. */
+  /**
+   * A writer on {@code stream} as picocli makes its own, so that plain and picocli runs print the
+   * same bytes: in the charset {@code encodingProperty} names (set by Windows consoles only), else
+   * the JVM's default (UTF-8), flushed at each line.
+   */
   private static PrintWriter writer(PrintStream stream, String encodingProperty) {
     String encoding = System.getProperty(encodingProperty);
     Charset charset = encoding != null && Charset.isSupported(encoding) ? Charset.forName(encoding) : Charset.defaultCharset();
