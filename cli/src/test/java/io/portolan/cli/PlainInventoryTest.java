@@ -111,7 +111,8 @@ class PlainInventoryTest {
     Run plainRun = main(plainArgs);
     assertThat(plainRun).isEqualTo(main(picocliArgs));
     assertThat(plainRun.code()).isZero();
-    assertThat(plainRun.out()).contains("\"name\" : \"zlib1g\"", "\"version\" : \"1:1.2.13.dfsg-1\"");
+    assertThat(plainRun.out()).contains("\"name\" : \"zlib1g\"", "\"version\" : \"1:1.2.13.dfsg-1\"",
+        "Dèbian GNU/Linux 12");
 
     String[] missing = {"inventory", "img", "--source", "tar:" + dir.resolve("missing.tar")};
     Run failed = main(missing);
@@ -124,12 +125,17 @@ class PlainInventoryTest {
         .startsWith("portolan: --format must be table, json or cyclonedx, got 'yaml'");
   }
 
-  /** A one-layer {@code docker save} tarball whose dpkg status lists one installed package. */
+  /**
+   * A one-layer {@code docker save} tarball whose dpkg status lists one installed package, and whose
+   * OS has a name that is not ASCII (so that both runs are held to the same output encoding).
+   */
   private static Path savedImage(Path file) throws Exception {
     ByteArrayOutputStream layer = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(layer)) {
       add(tar, "var/lib/dpkg/status", ("Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\n"
           + "Source: zlib\nVersion: 1:1.2.13.dfsg-1\n\n").getBytes(StandardCharsets.UTF_8));
+      add(tar, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Dèbian GNU/Linux 12\"\n"
+          .getBytes(StandardCharsets.UTF_8));
     }
     String diffId = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(layer.toByteArray()));
     try (OutputStream out = Files.newOutputStream(file); TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
