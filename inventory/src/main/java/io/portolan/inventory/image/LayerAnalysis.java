@@ -102,11 +102,13 @@ public final class LayerAnalysis {
     Map<String, LayerFailure> failures = new LinkedHashMap<>();
     int[] read = {0};
     IntConsumer counted = ignored -> layersRead.accept(++read[0]);
+    StreamBuffer buffer = new StreamBuffer();
     List<LayerRef> refs;
     Optional<String> imageError = Optional.empty();
     try {
       refs = source.walk(start -> startLayer(start, byDiffId)
-          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, completeUnnamed, failures, counted)),
+          .map(pending -> new Run(start, pending, byDiffId, failedUnnamed, completeUnnamed, failures, counted,
+              buffer)),
           cancelled);
     } catch (WalkCancelledException e) {
       // Only layers read whole and named count; the one in progress ended as a failure.
@@ -172,6 +174,33 @@ public final class LayerAnalysis {
     return analyzers.stream().filter(a -> !cache.contains(diffId, a.name(), a.version())).toList();
   }
 
+  /**
+   * A run's one buffer for files that several analyzers read from a stream, reused from file to
+   * file and from layer to layer: a fresh array per executable (a compiler is 30 MB) went straight
+   * to the old generation, or was promoted there by the next collection, and such dead arrays
+   * filled the heap before any full collection; one per layer still allocated 126 MB for the 1.4
+   * GB benchmark image, each zeroed on allocation. Analyzers copy what they keep. It grows to
+   * exactly the largest file asked for, as the agent's heap is small. A stream source delivers one
+   * layer at a time; a layer read on another thread than the first gets arrays of its own.
+   */
+  private static final class StreamBuffer {
+    private Thread owner;
+    private byte[] bytes;
+
+    synchronized byte[] atLeast(int size) {
+      if (owner == null) {
+        owner = Thread.currentThread();
+      } else if (owner != Thread.currentThread()) {
+        return new byte[size];
+      }
+      if (bytes == null || bytes.length < size) {
+        bytes = null;
+        bytes = new byte[size];
+      }
+      return bytes;
+    }
+  }
+
   /** One layer being read: what each pending analyzer has found so far. */
   private final class Run implements LayerHandler {
     @Override
@@ -217,12 +246,14 @@ public final class LayerAnalysis {
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
     private byte[] buffer;
+    private final StreamBuffer sharedBuffer;
     /** Some pending analyzer reads files anywhere, so every directory is entered (asked once per directory). */
     private final boolean anywhere;
 
     Run(LayerStart start, List<Analyzer> pending, Map<String, List<LayerFindings>> byDiffId,
         Map<String, Run> failedUnnamed, Map<String, Run> completeUnnamed, Map<String, LayerFailure> failures,
-        IntConsumer ended) {
+        IntConsumer ended, StreamBuffer sharedBuffer) {
+      this.sharedBuffer = sharedBuffer;
       this.ended = ended;
       this.start = start;
       this.pending = pending;
@@ -304,18 +335,8 @@ public final class LayerAnalysis {
       }
     }
 
-    /**
-     * The layer's one buffer for files that several analyzers read from a stream, at least {@code
-     * size} bytes. Reused from file to file: a fresh array per executable (a compiler is 30 MB) went
-     * straight to the old generation, or was promoted there by the next collection, and such dead
-     * arrays filled the heap before any full collection. Analyzers copy what they keep.
-     */
     private byte[] buffer(int size) {
-      if (buffer == null || buffer.length < size) {
-        // Exactly the size: the agent's heap is small, and a doubled buffer could be twice the largest file.
-        buffer = null;
-        buffer = new byte[size];
-      }
+      buffer = sharedBuffer.atLeast(size);
       return buffer;
     }
 
