@@ -245,7 +245,6 @@ public final class LayerAnalysis {
     private final Set<String> opaque = new LinkedHashSet<>();
     private final List<LayerFindings.LayerError> layerErrors = new ArrayList<>();
     private String failure = "";
-    private byte[] buffer;
     private final StreamBuffer sharedBuffer;
     /** Some pending analyzer reads files anywhere, so every directory is entered (asked once per directory). */
     private final boolean anywhere;
@@ -322,9 +321,10 @@ public final class LayerAnalysis {
             analyze(fitting.get(0), entry, in);
           }
         } else if (entry.size() <= maxSharedBufferBytes) {
+          byte[] buffer = sharedBuffer.atLeast((int) entry.size());
           int read;
           try (InputStream in = content.open(limit)) {
-            read = in.readNBytes(buffer((int) entry.size()), 0, (int) entry.size());
+            read = in.readNBytes(buffer, 0, (int) entry.size());
           }
           shared(fitting, entry, new SeekableInMemoryByteChannel(buffer).truncate(read));
         } else {
@@ -333,11 +333,6 @@ public final class LayerAnalysis {
       } catch (IOException e) {
         fitting.forEach(a -> error(a, entry.path(), message(e)));
       }
-    }
-
-    private byte[] buffer(int size) {
-      buffer = sharedBuffer.atLeast(size);
-      return buffer;
     }
 
     /** Hands one file to several analyzers (or one that wants random access), each from the start. */
@@ -441,7 +436,6 @@ public final class LayerAnalysis {
     @Override
     public void end(LayerEnd end) {
       ended.accept(1);
-      buffer = null;
       switch (end) {
         case LayerEnd.Complete complete -> {
           if (complete.diffId().isEmpty()) {
